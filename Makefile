@@ -1,0 +1,43 @@
+# Two commands on a fresh Debian/Ubuntu machine: `make run` and `make test`.
+# Both install what is missing (system packages, venv, Python packages) and are quick the second time.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+SYSTEM_STAMP := $(VENV)/.system-packages
+
+.PHONY: run test setup system-packages lint bench clean
+
+run: setup
+	$(BIN)/oficialia demo
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@bash installer/system-packages.sh
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "No se pudo crear el entorno virtual: instale python3-venv (apt-get install python3-venv)."; exit 1; }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Benchmarks print figures against their named baselines; ocrmypdf (the OCR peer) is installed only here.
+bench: setup
+	@bash installer/system-packages.sh ghostscript
+	$(BIN)/python -m pip install -q ocrmypdf
+	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

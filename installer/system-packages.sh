@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Oficialía needs at run and test time.
+# Idempotent: when everything is present it only runs dpkg queries and exits.
+set -euo pipefail
+
+packages=(
+  tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils
+  # Qt runtime libraries, so the desktop apps and their tests run offscreen.
+  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  # SANE and its `test` backend for scanner capture.
+  sane-utils libsane1
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Este sistema no tiene apt-get. Instale a mano: ${missing[*]}" >&2
+  echo "(tesseract con el idioma español, poppler y las bibliotecas de Qt)." >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "Faltan paquetes y no hay sudo. Como root ejecute:" >&2
+    echo "  apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "Instalando paquetes del sistema: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,161 @@
+"""Settings, layered: built-in defaults < machine-wide file < user file < data-dir file < environment.
+
+Nothing is read at import time; call :func:`load_settings`. Every setting is documented in the
+README (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from mailroom.errors import ConfigError
+
+APP_NAME = "oficialia"
+CONFIG_FILE = "config.toml"
+ENV_HOME = "OFICIALIA_HOME"
+ENV_PREFIX = "OFICIALIA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    office: str = "OPM"
+    office_name: str = "Oficialía de Partes Municipal"
+    device: str = "C01"
+    folio_pattern: str = "{office}-{year}-{device}-{seq:06d}"
+    timezone: str = "America/Mexico_City"
+    clerk: str = ""
+    ocr_languages: str = "spa"
+    ocr_workers: int = 0
+    default_dpi: int = 300
+    max_pdf_pages: int = 2000
+    max_image_megapixels: int = 120
+    max_file_megabytes: int = 512
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "oficialia.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_ocr_workers(self) -> int:
+        return self.ocr_workers if self.ocr_workers > 0 else max(1, os.cpu_count() or 1)
+
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "data_dir")
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--data-dir`` wins, then ``OFICIALIA_HOME``, then the platform's user data folder."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    if os.environ.get(ENV_HOME):
+        return Path(os.environ[ENV_HOME]).expanduser().resolve()
+    return default_data_dir()
+
+
+def config_files(data_dir: Path) -> list[Path]:
+    """The files read, lowest precedence first."""
+    return [
+        Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE,
+        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE,
+        data_dir / CONFIG_FILE,
+    ]
+
+
+def load_settings(data_dir: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
+    resolved = resolve_data_dir(data_dir)
+    values: dict[str, object] = {}
+    for path in config_files(resolved):
+        values.update(_read_file(path))
+    for name in SETTING_NAMES:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return _build(resolved, values)
+
+
+def _read_file(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"No se pudo leer la configuración {path}: {error}", path=path) from error
+    unknown = sorted(set(data) - set(SETTING_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"La configuración {path} tiene claves desconocidas: {', '.join(unknown)}. "
+            f"Claves válidas: {', '.join(SETTING_NAMES)}.",
+            path=path,
+        )
+    return data
+
+
+def _build(data_dir: Path, values: dict[str, object]) -> Settings:
+    kwargs: dict[str, object] = {}
+    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    for name, raw in values.items():
+        kind = types[name]
+        try:
+            kwargs[name] = int(raw) if kind in ("int", int) else str(raw)  # type: ignore[call-overload]
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"El ajuste {name} debe ser un número entero (se leyó {raw!r}).",
+                              setting=name) from error
+    if not kwargs.get("clerk"):
+        kwargs["clerk"] = _login_name()
+    settings = Settings(data_dir=data_dir, **kwargs)  # type: ignore[arg-type]
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    try:
+        settings.zone  # noqa: B018 - constructing the zone is the check
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"Zona horaria desconocida: {settings.timezone!r} "
+                          "(use un nombre como America/Mexico_City).", setting="timezone") from error
+    for name in ("office", "device"):
+        value = getattr(settings, name)
+        if not value or not value.replace("_", "").isalnum():
+            raise ConfigError(f"El ajuste {name} debe ser alfanumérico y no vacío (se leyó {value!r}).",
+                              setting=name)
+    try:
+        settings.folio_pattern.format(office="X", year=2026, device="Y", seq=1)
+    except (KeyError, ValueError, IndexError) as error:
+        raise ConfigError(
+            f"El patrón de folio {settings.folio_pattern!r} no es válido; use los campos "
+            "{office}, {year}, {device} y {seq}.", setting="folio_pattern") from error
+    if "{seq" not in settings.folio_pattern:
+        raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
+    for name in ("default_dpi", "max_pdf_pages", "max_image_megapixels", "max_file_megabytes"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "oficialia"

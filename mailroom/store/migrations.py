@@ -1,0 +1,208 @@
+"""Named, append-only, transactional schema migrations.
+
+A migration, once landed, is never edited: change the schema by appending ``m00N_…``. Before any
+pending migration runs on a database that already holds data, the file is copied to ``backups/``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from mailroom.store.database import immediate
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    MIGRATIONS.append(Migration(function.__name__, function))
+    return function
+
+
+def _run(db: sqlite_utils.Database, statements: str) -> None:
+    # executescript() would COMMIT first and escape our transaction; run statement by statement.
+    for statement in statements.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial_schema(db: sqlite_utils.Database) -> None:
+    _run(db, """
+CREATE TABLE folio_sequences (
+    device TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (device, year)
+);
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE filings (
+    uuid TEXT PRIMARY KEY,
+    folio TEXT NOT NULL UNIQUE,
+    office TEXT NOT NULL,
+    device TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    received_date TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    sender_curp TEXT,
+    sender_rfc TEXT,
+    sender_email TEXT,
+    sender_phone TEXT,
+    sender_organization TEXT,
+    sender_position TEXT,
+    subject TEXT NOT NULL,
+    procedure_type TEXT,
+    document_number TEXT NOT NULL,
+    document_date TEXT,
+    fojas_declared INTEGER,
+    pages_scanned INTEGER NOT NULL,
+    priority TEXT NOT NULL,
+    response_due TEXT,
+    observations TEXT NOT NULL DEFAULT '',
+    sensitive INTEGER NOT NULL DEFAULT 0,
+    clerk TEXT NOT NULL,
+    status TEXT NOT NULL,
+    sync_status TEXT NOT NULL,
+    institutional_folio TEXT,
+    clock_skew_seconds INTEGER,
+    duplicate_override_reason TEXT,
+    UNIQUE (device, year, seq)
+);
+CREATE INDEX filings_received_date ON filings (received_date);
+CREATE INDEX filings_status ON filings (status);
+CREATE TABLE filing_addressees (
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    area TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('directo', 'copia')),
+    PRIMARY KEY (filing_uuid, area)
+);
+CREATE TABLE annexes (
+    id INTEGER PRIMARY KEY,
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    ordinal INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    pages INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    ordinal INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+    size INTEGER NOT NULL,
+    page_count INTEGER NOT NULL,
+    searchable_pdf_sha256 TEXT REFERENCES blobs (sha256),
+    UNIQUE (filing_uuid, ordinal)
+);
+CREATE INDEX documents_sha256 ON documents (sha256);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    page_no INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('imagen', 'texto')),
+    image_sha256 TEXT REFERENCES blobs (sha256),
+    dpi INTEGER,
+    ocr_status TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    confidence REAL,
+    page_pdf_sha256 TEXT REFERENCES blobs (sha256),
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_expires TEXT,
+    UNIQUE (document_id, page_no)
+);
+CREATE INDEX pages_ocr_status ON pages (ocr_status);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    filing_uuid TEXT,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX events_filing ON events (filing_uuid);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'la bitácora de eventos solo admite anexar'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'la bitácora de eventos solo admite anexar'); END;
+CREATE TABLE outbox (
+    filing_uuid TEXT PRIMARY KEY REFERENCES filings (uuid),
+    enqueued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error TEXT
+);
+CREATE VIRTUAL TABLE filings_fts USING fts5 (
+    folio, sender, subject, ocr_text,
+    tokenize = 'unicode61 remove_diacritics 2'
+)
+""")
+
+
+def applied(db: sqlite_utils.Database) -> set[str]:
+    if "_migrations" not in db.table_names():
+        return set()
+    return {row["name"] for row in db.query("SELECT name FROM _migrations")}
+
+
+def pending(db: sqlite_utils.Database) -> list[Migration]:
+    done = applied(db)
+    return [m for m in MIGRATIONS if m.name not in done]
+
+
+def migrate(db: sqlite_utils.Database, database_path: Path) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return the names applied."""
+    todo = pending(db)
+    if not todo:
+        return []
+    if db.table_names():
+        backup(db, database_path, before=todo[0].name)
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    names = []
+    for step in todo:
+        with immediate(db):
+            # Another process may have applied it while we waited for the lock.
+            if step.name in applied(db):
+                continue
+            step.apply(db)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                       [step.name, datetime.now(UTC).isoformat()])
+        names.append(step.name)
+    return names
+
+
+def backup(db: sqlite_utils.Database, database_path: Path, *, before: str) -> Path:
+    """A consistent copy through SQLite's online backup API (safe with WAL and other readers)."""
+    folder = database_path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{database_path.stem}-{stamp}-antes-de-{before}.sqlite3"
+    destination = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(destination)
+    finally:
+        destination.close()
+    return target

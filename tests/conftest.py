@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailroom.clock import FixedClock
+from mailroom.config import Settings, load_settings
+from mailroom.store import Store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+ZONE = ZoneInfo("America/Mexico_City")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's own configuration or data."""
+    for key in list(os.environ):
+        if key.startswith("OFICIALIA_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg-site"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "datos"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return load_settings(data_dir, clerk="ventanilla1", ocr_workers=2)
+
+
+@pytest.fixture
+def store(settings: Settings):
+    with Store(settings.data_dir) as opened:
+        yield opened
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 9, 10, 30, tzinfo=ZONE))
