@@ -1,0 +1,244 @@
+"""One tesseract run per page: the searchable PDF page and its text, together.
+
+Tesseract is called as a program, never through pytesseract's image API: handed a PIL image,
+pytesseract re-encodes it as PNG and drops its resolution, which doubles the time, inflates the PDF
+fivefold and yields a 36×47 in page where small table text vanishes. Here tesseract reads the file
+as stored and is always told the page's resolution.
+
+Each call is one page; the caller runs pages in parallel. Tesseract's own OpenMP threads are
+switched off (``OMP_THREAD_LIMIT=1``): measured, one page took 4.8 s with default threading and
+0.54 s per page with one thread and two pages in parallel, because the threads fight over cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailroom.errors import OcrFailed, ToolMissing
+
+# Tests and unusual installs point this at another binary; a bare name is looked up on PATH.
+TESSERACT_COMMAND = "tesseract"
+
+# The range tesseract accepts for --dpi; outside it, it silently uses another value and the PDF
+# page would come out at the wrong size.
+MIN_DPI = 70
+MAX_DPI = 2400
+
+_PROBE_TIMEOUT = 30.0
+_STDERR_TAIL_CHARS = 600
+_WINDOWS_INSTALL_DIR = Path("Tesseract-OCR") / "tesseract.exe"
+_LANGUAGE_CODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class PageOcr:
+    text: str
+    """Tesseract's text for the page (its ``txt`` output), UTF-8; empty for a blank page."""
+    confidence: float
+    """Mean word confidence (0–100) over the words tesseract scored; 0.0 when there are none."""
+    pdf: bytes
+    """Tesseract's one-page searchable PDF: the image as given plus an invisible text layer."""
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Installation:
+    command: str
+    version: str
+    languages: frozenset[str]
+
+
+def check_tesseract(languages: str = "spa") -> str:
+    """Return tesseract's version, or raise :class:`ToolMissing` saying how to install what lacks.
+
+    ``languages`` is tesseract's ``-l`` value (``spa``, ``spa+eng``). The probe runs once per
+    process and binary; a missing language is probed again once, in case it was just installed.
+    """
+    installation = _installation()
+    missing = _missing_languages(installation, languages)
+    if missing:
+        _probe.cache_clear()
+        installation = _installation()
+        missing = _missing_languages(installation, languages)
+    if missing:
+        raise ToolMissing(_missing_language_message(missing, installation), languages=languages,
+                          installed=", ".join(sorted(installation.languages)))
+    return installation.version
+
+
+def ocr_page(image_path: Path, *, dpi: int, languages: str = "spa",
+             timeout: float = 300) -> PageOcr:
+    """OCR one page image (JPEG, PNG, TIFF as stored) into its searchable PDF page and text.
+
+    Raises :class:`OcrFailed` when tesseract cannot read the image, fails or times out (the child
+    is killed), and :class:`ToolMissing` when tesseract or a language is not installed. A blank or
+    illegible page is not a failure: it gives empty text and confidence 0.
+    """
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be between {MIN_DPI} and {MAX_DPI}, not {dpi}")
+    check_tesseract(languages)
+    image_path = Path(image_path)
+    if not image_path.is_file():
+        raise OcrFailed(f"No se encontró la imagen de la página: {image_path}.", path=image_path)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="oficialia-ocr-", ignore_cleanup_errors=True) as tmp:
+        output_base = Path(tmp) / "pagina"
+        _run_tesseract(image_path, output_base, dpi=dpi, languages=languages, timeout=timeout)
+        pdf = output_base.with_suffix(".pdf").read_bytes()
+        text = output_base.with_suffix(".txt").read_text("utf-8", errors="replace")
+        tsv = output_base.with_suffix(".tsv").read_text("utf-8", errors="replace")
+    return PageOcr(text=_clean_text(text), confidence=mean_word_confidence(tsv), pdf=pdf,
+                   seconds=time.monotonic() - started)
+
+
+def mean_word_confidence(tsv: str) -> float:
+    """Mean confidence of the words in tesseract's TSV output; 0.0 when it found none."""
+    confidences: list[float] = []
+    for line in tsv.splitlines()[1:]:
+        fields = line.split("\t", 11)
+        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+            continue
+        try:
+            confidence = float(fields[10])
+        except ValueError:
+            continue
+        if confidence >= 0:
+            confidences.append(confidence)
+    return sum(confidences) / len(confidences) if confidences else 0.0
+
+
+def _run_tesseract(image_path: Path, output_base: Path, *, dpi: int, languages: str,
+                   timeout: float) -> None:
+    command = _installation().command
+    # One run, three renderers: the PDF page, the text to index and the per-word confidences.
+    arguments = [command, str(image_path), str(output_base), "--dpi", str(dpi), "-l", languages,
+                 "pdf", "txt", "tsv"]
+    try:
+        completed = subprocess.run(arguments, env=_child_environment(), capture_output=True,
+                                   timeout=timeout, creationflags=_no_window_flag(), check=False)
+    except subprocess.TimeoutExpired as exc:
+        # subprocess.run has already killed and reaped the child here.
+        raise OcrFailed(f"El OCR de la página tardó más de {timeout:g} s y se canceló. "
+                        f"{_stderr_tail(exc.stderr)}".strip(), path=image_path) from exc
+    except FileNotFoundError as exc:
+        _probe.cache_clear()
+        raise ToolMissing(_not_installed_message(), command=command) from exc
+    except OSError as exc:
+        raise OcrFailed(f"No se pudo ejecutar tesseract: {exc}.", path=image_path) from exc
+    # A corrupt image makes tesseract exit 1, leaving empty output files behind.
+    if completed.returncode != 0 or not _non_empty(output_base.with_suffix(".pdf")):
+        raise OcrFailed(
+            "No se pudo hacer el OCR de la página: tesseract no pudo leer la imagen o falló "
+            f"(código {completed.returncode}). {_stderr_tail(completed.stderr)}".strip(),
+            path=image_path, returncode=completed.returncode)
+    if not all(output_base.with_suffix(suffix).exists() for suffix in (".txt", ".tsv")):
+        raise OcrFailed("Tesseract terminó sin entregar el texto de la página.", path=image_path)
+
+
+def _installation() -> _Installation:
+    return _probe(_resolve_command())
+
+
+def _resolve_command() -> str:
+    found = shutil.which(TESSERACT_COMMAND)
+    if found:
+        return found
+    if sys.platform == "win32" and TESSERACT_COMMAND == "tesseract":
+        # The Windows installer does not add itself to PATH; look where it installs by default.
+        for base in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)"),
+                     os.environ.get("LOCALAPPDATA")):
+            if base and (Path(base) / _WINDOWS_INSTALL_DIR).is_file():
+                return str(Path(base) / _WINDOWS_INSTALL_DIR)
+    raise ToolMissing(_not_installed_message(), command=TESSERACT_COMMAND)
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(command: str) -> _Installation:
+    version_output = _run_probe(command, "--version")
+    first_line = version_output.strip().splitlines()[0] if version_output.strip() else ""
+    version = first_line.split()[-1] if first_line.lower().startswith("tesseract") else first_line
+    listing = _run_probe(command, "--list-langs").splitlines()
+    # The first line is "List of available languages in ...:"; then one code per line.
+    languages = frozenset(line.strip() for line in listing[1:] if _LANGUAGE_CODE.match(line.strip()))
+    return _Installation(command=command, version=version, languages=languages)
+
+
+def _run_probe(command: str, option: str) -> str:
+    try:
+        completed = subprocess.run([command, option], env=_child_environment(),
+                                   capture_output=True, timeout=_PROBE_TIMEOUT,
+                                   creationflags=_no_window_flag(), check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolMissing(_not_installed_message(), command=command, cause=exc) from exc
+    # Tesseract 3 wrote these listings to stderr, later versions to stdout.
+    output = (completed.stdout.strip() or completed.stderr).decode("utf-8", errors="replace")
+    if completed.returncode != 0 or not output.strip():
+        raise ToolMissing(_not_installed_message(), command=command, output=output[-300:])
+    return output
+
+
+def _missing_languages(installation: _Installation, languages: str) -> list[str]:
+    requested = [code for code in languages.split("+") if code]
+    if not requested:
+        raise ValueError("languages must name at least one tesseract language, e.g. 'spa'")
+    return [code for code in requested if code not in installation.languages]
+
+
+def _not_installed_message() -> str:
+    return (
+        "No se encontró tesseract, el programa que lee el texto de las páginas escaneadas (OCR). "
+        "Instálelo: en Debian/Ubuntu con «sudo apt-get install tesseract-ocr tesseract-ocr-spa»; "
+        "en Windows con el instalador de Tesseract (UB Mannheim) en "
+        "«C:\\Program Files\\Tesseract-OCR», marcando el idioma español. Luego reinicie Oficialía."
+    )
+
+
+def _missing_language_message(missing: list[str], installation: _Installation) -> str:
+    packages = " ".join(f"tesseract-ocr-{code.lower().replace('_', '-')}" for code in missing)
+    installed = ", ".join(sorted(installation.languages)) or "ninguno"
+    return (
+        f"Tesseract {installation.version} no tiene el idioma «{'+'.join(missing)}» "
+        f"(instalados: {installed}). Instálelo: en Debian/Ubuntu con "
+        f"«sudo apt-get install {packages}»; en Windows vuelva a ejecutar el instalador de "
+        "Tesseract y marque ese idioma."
+    )
+
+
+def _child_environment() -> dict[str, str]:
+    environment = dict(os.environ)
+    environment["OMP_THREAD_LIMIT"] = "1"
+    return environment
+
+
+def _no_window_flag() -> int:
+    # Without it each tesseract run flashes a console window over the clerk's app on Windows.
+    return getattr(subprocess, "CREATE_NO_WINDOW", 0)
+
+
+def _non_empty(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def _stderr_tail(stderr: bytes | str | None) -> str:
+    if not stderr:
+        return ""
+    text = stderr.decode("utf-8", errors="replace") if isinstance(stderr, bytes) else stderr
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    tail = text[-_STDERR_TAIL_CHARS:]
+    return f"Detalle de tesseract: {'…' if len(text) > len(tail) else ''}{tail}"
+
+
+def _clean_text(text: str) -> str:
+    # Tesseract ends pages with a form feed (page_separator); the page's text does not need it.
+    return text.replace("\f", "").strip()
