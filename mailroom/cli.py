@@ -20,6 +20,7 @@ from mailroom.intake import IntakeService
 from mailroom.models import Addressee, Annex, AreaRole, Channel, NewFiling, Priority, Sender
 from mailroom.ocr.worker import OcrWorker
 from mailroom.store import Store
+from mailroom.store.check import check_store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_cmd.add_parser("verify", help="comprobar la cadena de la bitácora")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_audit_verify)
+
+    store_cmd = commands.add_parser("store", help="almacén local").add_subparsers(
+        dest="store_command", required=True)
+    check = store_cmd.add_parser("check", help="comprobar base de datos, folios, archivos y bitácora")
+    check.add_argument("--sweep", action="store_true",
+                       help="borrar archivos huérfanos de más de una hora")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_store_check)
 
     book = commands.add_parser("libro", help="libro de registro del día en CSV")
     book.add_argument("--fecha", type=_date, default=None, help="AAAA-MM-DD (hoy si se omite)")
@@ -231,6 +240,24 @@ def cmd_audit_verify(args: argparse.Namespace, store: Store, settings: Settings)
     else:
         print(f"¡Bitácora alterada! {report.problem} (evento {report.first_bad_seq}).",
               file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+def cmd_store_check(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    report = check_store(store, sweep=args.sweep)
+    if args.json:
+        _print_json({**dataclasses.asdict(report), "ok": report.ok})
+        return 0 if report.ok else 2
+    print(f"SQLite: {report.sqlite_integrity} · {report.filings} escritos · "
+          f"{report.blobs_checked} archivos comprobados")
+    for problem in report.folio_problems:
+        print(f"  Folios: {problem}")
+    for sha in report.bad_blobs:
+        print(f"  Archivo faltante o alterado: {sha}")
+    print("  Bitácora: " + ("íntegra" if report.audit.ok else f"ALTERADA: {report.audit.problem}"))
+    if args.sweep:
+        print(f"  {len(report.swept)} archivos huérfanos borrados")
+    print("Todo en orden." if report.ok else "¡Se encontraron problemas!")
     return 0 if report.ok else 2
 
 

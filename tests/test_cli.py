@@ -135,3 +135,19 @@ def test_missing_tesseract_says_how_to_install(data_dir: Path, letter: Path,
     monkeypatch.undo()
     code, out, _ = run(data_dir, capsys, "ocr", "status", "--json")
     assert json.loads(out)["pages_pending"] == 1
+
+
+def test_store_check_reports_a_damaged_document(data_dir: Path, letter: Path,
+                                                capsys: pytest.CaptureFixture) -> None:
+    folio = run(data_dir, capsys, "intake", str(letter), "--remitente", "Ana",
+                "--asunto", "Queja")[1].strip()
+    code, out, _ = run(data_dir, capsys, "store", "check")
+    assert code == 0 and "Todo en orden." in out
+    assert json.loads(run(data_dir, capsys, "store", "check", "--json")[1])["ok"] is True
+
+    sha = json.loads(run(data_dir, capsys, "show", folio, "--json")[1])["documents"][0]["sha256"]
+    blob = data_dir / "blobs" / sha[:2] / sha[2:4] / sha
+    blob.write_bytes(blob.read_bytes()[:-10])
+    code, out, _ = run(data_dir, capsys, "store", "check")
+    assert code == 2 and f"Archivo faltante o alterado: {sha}" in out
+    assert "¡Se encontraron problemas!" in out

@@ -1,0 +1,71 @@
+"""A full health check of an installation: SQLite integrity, gap-free folios, every referenced
+file present with its hash, and the audit chain. Optionally sweeps orphaned files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from mailroom import audit
+from mailroom.store import Store
+
+REFERENCED_BLOBS = """
+    SELECT sha256 FROM documents UNION SELECT searchable_pdf_sha256 FROM documents
+    UNION SELECT image_sha256 FROM pages UNION SELECT page_pdf_sha256 FROM pages
+    UNION SELECT sha256 FROM blobs
+"""
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    sqlite_integrity: str
+    filings: int
+    folio_problems: tuple[str, ...]
+    blobs_checked: int
+    bad_blobs: tuple[str, ...]
+    audit: audit.AuditReport
+    swept: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return (self.sqlite_integrity == "ok" and not self.folio_problems and not self.bad_blobs
+                and self.audit.ok)
+
+
+def referenced_blobs(db: sqlite_utils.Database) -> set[str]:
+    return {row[0] for row in db.execute(REFERENCED_BLOBS) if row[0]}
+
+
+def folio_problems(db: sqlite_utils.Database) -> list[str]:
+    problems = []
+    for row in db.query("SELECT device, year, last_seq FROM folio_sequences ORDER BY device, year"):
+        seqs = [r[0] for r in db.execute(
+            "SELECT seq FROM filings WHERE device = ? AND year = ? ORDER BY seq",
+            [row["device"], row["year"]])]
+        expected = list(range(1, row["last_seq"] + 1))
+        if seqs != expected:
+            missing = sorted(set(expected) - set(seqs))[:5]
+            problems.append(f"equipo {row['device']}, {row['year']}: la numeración no es "
+                            f"continua (faltan {missing or 'ninguno'}, hay {len(seqs)} de "
+                            f"{row['last_seq']})")
+    return problems
+
+
+def check_store(store: Store, *, sweep: bool = False,
+                sweep_older_than_seconds: float = 3600) -> StoreReport:
+    db = store.reader()
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    referenced = referenced_blobs(db)
+    bad = tuple(sorted(sha for sha in referenced if not store.blobs.verify(sha)))
+    swept = tuple(store.blobs.sweep_orphans(
+        referenced, older_than_seconds=sweep_older_than_seconds)) if sweep else ()
+    return StoreReport(
+        sqlite_integrity=integrity,
+        filings=db.execute("SELECT count(*) FROM filings").fetchone()[0],
+        folio_problems=tuple(folio_problems(db)),
+        blobs_checked=len(referenced),
+        bad_blobs=bad,
+        audit=audit.verify_chain(db),
+        swept=swept,
+    )
