@@ -14,11 +14,13 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import random
 import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -29,7 +31,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from mailroom.errors import ToolMissing
 
 # Bump whenever the output changes, so stale sample folders are regenerated.
-VERSION = 1
+VERSION = 2
 MANIFEST = "manifest.json"
 
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = 612.0, 792.0  # US letter, what Mexican offices print on
@@ -98,6 +100,9 @@ class Page:
     table: tuple[tuple[str, ...], ...] | None = None
     table_at: int | None = None  # index in lines before which the table goes; None: at the end
     footer: str | None = None
+
+
+_Rule = tuple[float, float, float, float]  # a table rule from (x1, y1) to (x2, y2), in points
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,7 @@ def _column_widths(rows: Sequence[Sequence[str]], style: PageStyle) -> list[floa
 
 def _layout_table(
     rows: Sequence[Sequence[str]], top: float, style: PageStyle
-) -> tuple[list[_Text], list[tuple[float, ...]], float]:
+) -> tuple[list[_Text], list[_Rule], float]:
     pad = style.size * 0.5
     widths = _column_widths(rows, style)
     lefts = [MARGIN_PT + sum(widths[:col]) for col in range(len(widths))]
@@ -250,10 +255,10 @@ def _line_text(line: Line, y: float, style: PageStyle) -> _Text:
     return _Text(x, y + style.size, line.text, line.bold, style.size)
 
 
-def _layout(page: Page, style: PageStyle) -> tuple[list[_Text], list[tuple[float, ...]]]:
+def _layout(page: Page, style: PageStyle) -> tuple[list[_Text], list[_Rule]]:
     """Where every piece of text and every table rule goes, in points from the top left."""
     texts: list[_Text] = []
-    rules: list[tuple[float, ...]] = []
+    rules: list[_Rule] = []
     at = len(page.lines) if page.table_at is None else page.table_at
     y = MARGIN_PT
     for i, line in enumerate([*page.lines, None]):
@@ -318,7 +323,7 @@ def degrade(image: Image.Image, *, skew_degrees: float, noise: float, seed: int)
     scale = image.width / PAGE_WIDTH_PT * 72 / 300  # 1.0 at 300 dpi
     page = image.convert("L").point([_INK + v * (_PAPER - _INK) // 255 for v in range(256)])
     if skew_degrees:
-        page = page.rotate(skew_degrees, resample=Image.Resampling.BICUBIC, fillcolor=_SCANNER_LID)
+        page = page.rotate(skew_degrees, resample=Image.Resampling.BILINEAR, fillcolor=_SCANNER_LID)
     page = page.filter(ImageFilter.GaussianBlur(0.6 * scale))
     if noise <= 0:
         return page
@@ -329,23 +334,39 @@ def degrade(image: Image.Image, *, skew_degrees: float, noise: float, seed: int)
             (x - r * scale, y - r * scale, x + r * scale, y + r * scale),
             fill=rng.randrange(40, 150),
         )
+    return ImageChops.add(page, _grain(page.size, noise, rng), offset=-128)
+
+
+def _grain(size: tuple[int, int], noise: float, rng: random.Random) -> Image.Image:
+    """Noise centred on 128 with standard deviation noise * 255.
+
+    It is drawn at half resolution and enlarged, so it clumps like paper texture and toner
+    instead of per-pixel static (which also keeps the JPEGs about a quarter smaller).
+    """
+    small = ((size[0] + 1) // 2, (size[1] + 1) // 2)
+    pixels = small[0] * small[1]
     # The mean of two uniform byte planes is a triangular grain centred on 127.5 (sd ~52).
-    size, pixels = page.size, page.width * page.height
-    grain = ImageChops.add(
-        Image.frombytes("L", size, rng.randbytes(pixels)),
-        Image.frombytes("L", size, rng.randbytes(pixels)),
-        scale=2.0,
-    )
+    first, second = (Image.frombytes("L", small, rng.randbytes(pixels)) for _ in range(2))
     gain = noise * 255 / 52
-    grain = grain.point([max(0, min(255, round(128 + (v - 127.5) * gain))) for v in range(256)])
-    return ImageChops.add(page, grain, offset=-128)
+    lut = [max(0, min(255, round(128 + (v - 127.5) * gain))) for v in range(256)]
+    grain = ImageChops.add(first, second, scale=2.0).point(lut)
+    return grain.resize(size, Image.Resampling.BILINEAR)
 
 
-def _jpeg_bytes(image: Image.Image, *, dpi: int, quality: int) -> bytes:
-    buffer = io.BytesIO()
+@dataclass(frozen=True)
+class _Jpeg:
+    data: bytes
+    width: int
+    height: int
+    colors: str  # the PDF colour space
+
+
+def _jpeg(image: Image.Image, *, dpi: int, quality: int) -> _Jpeg:
     mode = image.mode if image.mode in ("L", "RGB") else "L"
+    buffer = io.BytesIO()
     image.convert(mode).save(buffer, "JPEG", quality=quality, dpi=(dpi, dpi))
-    return buffer.getvalue()
+    colors = "DeviceRGB" if mode == "RGB" else "DeviceGray"
+    return _Jpeg(buffer.getvalue(), image.width, image.height, colors)
 
 
 def _stream(entries: str, data: bytes) -> bytes:
@@ -356,34 +377,36 @@ def write_scanned_pdf(
     images: Sequence[Image.Image], path: Path, *, dpi: int = 300, quality: int = 75
 ) -> None:
     """A PDF with one JPEG (DCTDecode) per page and no text, the way scanners write them."""
-    kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(len(images)))
+    pages = [_jpeg(image, dpi=dpi, quality=quality) for image in images]
+    Path(path).write_bytes(_scanned_pdf(pages, dpi=dpi))
+
+
+def _scanned_pdf(pages: Sequence[_Jpeg], *, dpi: int) -> bytes:
+    kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(len(pages)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {len(images)} >>".encode(),
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
     ]
-    for i, image in enumerate(images):
-        objects += _scanned_page_objects(image, 3 + 3 * i, dpi=dpi, quality=quality)
-    Path(path).write_bytes(_pdf_bytes(objects))
+    for i, jpeg in enumerate(pages):
+        objects += _scanned_page_objects(jpeg, 3 + 3 * i, dpi=dpi)
+    return _pdf_bytes(objects)
 
 
-def _scanned_page_objects(
-    image: Image.Image, number: int, *, dpi: int, quality: int
-) -> list[bytes]:
+def _scanned_page_objects(jpeg: _Jpeg, number: int, *, dpi: int) -> list[bytes]:
     """The page (object number), its content stream and its image, in that order."""
-    width, height = image.width * 72 / dpi, image.height * 72 / dpi
-    colors = "DeviceRGB" if image.mode == "RGB" else "DeviceGray"
+    width, height = jpeg.width * 72 / dpi, jpeg.height * 72 / dpi
     page = (
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2f} {height:.2f}] "
         f"/Resources << /XObject << /Im0 {number + 2} 0 R >> >> /Contents {number + 1} 0 R >>"
     )
-    image_entries = (
-        f"/Type /XObject /Subtype /Image /Width {image.width} /Height {image.height} "
-        f"/ColorSpace /{colors} /BitsPerComponent 8 /Filter /DCTDecode"
+    image = (
+        f"/Type /XObject /Subtype /Image /Width {jpeg.width} /Height {jpeg.height} "
+        f"/ColorSpace /{jpeg.colors} /BitsPerComponent 8 /Filter /DCTDecode"
     )
     return [
         page.encode(),
         _stream("", f"q {width:.2f} 0 0 {height:.2f} 0 0 cm /Im0 Do Q".encode()),
-        _stream(image_entries, _jpeg_bytes(image, dpi=dpi, quality=quality)),
+        _stream(image, jpeg.data),
     ]
 
 
@@ -465,6 +488,17 @@ class _Paginator:
         for line in lines:
             self.add_line(line)
 
+    def add_paragraph(self, lines: Sequence[Line]) -> None:
+        # No paragraph starts on a page's last line or leaves its last line alone on the next.
+        head, body, tail = lines[:2], lines[2:-2], lines[-2:]
+        if len(lines) <= 3:
+            head, body, tail = lines, [], []
+        self.add_group(head)
+        for line in body:
+            self.add_line(line)
+        self.add_group(tail)
+        self.add_line(Line(""))
+
     def add_table(self, rows: tuple[tuple[str, ...], ...]) -> None:
         _column_widths(rows, self.style)  # fail here, before anything is drawn
         height = _table_height(rows, self.style)
@@ -482,11 +516,7 @@ def _paginate(blocks: Sequence[Block], style: PageStyle, *, numbered: bool = Tru
         elif isinstance(block, Line):
             paginator.add_line(block)
         elif isinstance(block, str):
-            lines = [Line(text) for text in wrap(block, style)]
-            paginator.add_group(lines[:2])  # no paragraph starts on a page's last line
-            for line in lines[2:]:
-                paginator.add_line(line)
-            paginator.add_line(Line(""))
+            paginator.add_paragraph([Line(text) for text in wrap(block, style)])
         elif isinstance(block, list):
             paginator.add_group(block)
         else:
@@ -983,12 +1013,22 @@ _SCAN_NOISE = 0.035
 def _scan(document: _Document, seed: int) -> list[Image.Image]:
     """Each page as a scanner would return it; skew varies per page like hand-fed sheets."""
     rng = random.Random(seed)
-    images = []
-    for number, page in enumerate(document.pages):
-        skew = rng.uniform(0.3, 1.5) * rng.choice((-1, 1))
-        clean = _draw(page, document.style, _SCAN_DPI)
-        images.append(degrade(clean, skew_degrees=skew, noise=_SCAN_NOISE, seed=seed + number))
-    return images
+    skews = [rng.uniform(0.3, 1.5) * rng.choice((-1, 1)) for _ in document.pages]
+    # Text is drawn on this thread (FreeType faces are shared); the degradation runs on all
+    # cores because Pillow releases the GIL while it rotates, blurs and resizes.
+    clean = [_draw(page, document.style, _SCAN_DPI) for page in document.pages]
+
+    def scanned(number: int) -> Image.Image:
+        return degrade(clean[number], skew_degrees=skews[number], noise=_SCAN_NOISE,
+                       seed=seed + number)  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(scanned, range(len(clean))))
+
+
+def _encode_all(images: Sequence[Image.Image], *, quality: int) -> list[_Jpeg]:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda image: _jpeg(image, dpi=_SCAN_DPI, quality=quality), images))
 
 
 def _sample(
@@ -1013,14 +1053,14 @@ def _write_escrito(out: Path) -> list[Sample]:
         "Solicitud de regularización de predios y pavimentación de la calle Niños Héroes",
         tuple(_fit(_escrito_blocks, _SERIF, 10)),
     )
-    images = _scan(document, seed=10)
-    write_scanned_pdf(images, out / document.filename, dpi=_SCAN_DPI)
-    folder = out / "escrito-10-fojas"
-    folder.mkdir(exist_ok=True)
+    jpegs = _encode_all(_scan(document, seed=10), quality=75)
+    # The page files hold the very bytes embedded in the PDF: the same scan, two containers.
+    (out / document.filename).write_bytes(_scanned_pdf(jpegs, dpi=_SCAN_DPI))
+    (out / "escrito-10-fojas").mkdir(exist_ok=True)
     samples = [_sample(document)]
-    for number, (image, page) in enumerate(zip(images, document.pages, strict=True), start=1):
+    for number, (jpeg, page) in enumerate(zip(jpegs, document.pages, strict=True), start=1):
         name = f"escrito-10-fojas/pagina-{number:02d}.jpg"
-        (out / name).write_bytes(_jpeg_bytes(image, dpi=_SCAN_DPI, quality=75))
+        (out / name).write_bytes(jpeg.data)
         samples.append(_sample(document, name, [page]))
     return samples
 
@@ -1034,7 +1074,7 @@ def _write_single_scans(out: Path) -> list[Sample]:
         tuple(_paginate(_solicitud_blocks(), _SERIF, numbered=False)),
     )
     (image,) = _scan(solicitud, seed=20)
-    (out / solicitud.filename).write_bytes(_jpeg_bytes(image, dpi=_SCAN_DPI, quality=80))
+    (out / solicitud.filename).write_bytes(_jpeg(image, dpi=_SCAN_DPI, quality=80).data)
     comprobante = _Document(
         "comprobante.png",
         "escaneado",

@@ -27,11 +27,11 @@ from mailroom.ocr import (
     assemble_pdf,
     check_tesseract,
     classify_pdf_pages,
+    engine,
     extract_page_text,
     inspect_text_layer,
     ocr_page,
 )
-from mailroom.ocr import engine
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 LETTER_PX = (2550, 3300)  # US letter at 300 dpi
@@ -43,7 +43,9 @@ LINES = (
 )
 WORDS = ("Oficialía", "señor", "Muñoz", "Peña", "presentó", "miércoles", "información", "Públicas")
 
-pytestmark = pytest.mark.skipif(not FONT.exists(), reason="falta la fuente DejaVu (fonts-dejavu-core)")
+pytestmark = pytest.mark.skipif(
+    not FONT.exists(), reason="falta la fuente DejaVu (fonts-dejavu-core)"
+)
 
 
 def draw_page(lines: tuple[str, ...], size: tuple[int, int] = LETTER_PX) -> Image.Image:
@@ -137,8 +139,9 @@ def test_dpi_outside_what_tesseract_accepts_is_refused(pages_dir: Path) -> None:
         ocr_page(pages_dir / "carta.jpg", dpi=50)
 
 
-def test_missing_tesseract_says_how_to_install(monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path, pages_dir: Path) -> None:
+def test_missing_tesseract_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pages_dir: Path
+) -> None:
     monkeypatch.setattr(engine, "TESSERACT_COMMAND", str(tmp_path / "tesseract"))
     with pytest.raises(ToolMissing) as caught:
         check_tesseract("spa")
@@ -147,8 +150,9 @@ def test_missing_tesseract_says_how_to_install(monkeypatch: pytest.MonkeyPatch,
         ocr_page(pages_dir / "carta.jpg", dpi=300)
 
 
-def test_tesseract_not_on_path_is_tool_missing(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_tesseract_not_on_path_is_tool_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolMissing, match="tesseract-ocr-spa"):
         check_tesseract("spa")
@@ -160,13 +164,28 @@ def test_missing_language_is_tool_missing(pages_dir: Path) -> None:
     assert "zzz" in str(caught.value) and "tesseract-ocr-zzz" in str(caught.value)
 
 
+FAKE_TSV_HEADER = (
+    "level page_num block_num par_num line_num word_num left top width height conf text"
+)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="la herramienta falsa es un script POSIX")
-def test_child_runs_single_threaded_with_dpi_and_one_run(monkeypatch: pytest.MonkeyPatch,
-                                                         tmp_path: Path,
-                                                         pages_dir: Path) -> None:
-    # A stand-in tesseract records what it was given, the way Vorta tests record borg.
+def test_child_runs_single_threaded_with_dpi_and_one_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pages_dir: Path
+) -> None:
+    # A stand-in tesseract records what it was given, the way Vorta's tests record borg.
     fake = tmp_path / "tesseract"
-    fake.write_text(textwrap.dedent("""\
+    rows = [
+        "5 1 1 1 1 1 0 0 9 9 80 hilos=$OMP_THREAD_LIMIT",
+        "4 1 1 1 1 0 0 0 9 9 -1 ",
+        "5 1 1 1 1 2 0 0 9 9 90 |Tomás",
+        "5 1 1 1 1 3 0 0 9 9 10 |",
+        "5 1 1 1 2 1 0 0 9 9 70 Muñoz",
+        "5 1 2 1 1 1 0 0 9 9 -1 Peña",
+    ]
+    tsv = "\\n".join(row.replace(" ", "\\t") for row in [FAKE_TSV_HEADER, *rows])
+    fake.write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         case "$1" in
           --version) echo "tesseract 5.9.9"; exit 0 ;;
@@ -174,18 +193,19 @@ def test_child_runs_single_threaded_with_dpi_and_one_run(monkeypatch: pytest.Mon
         esac
         echo "$@" >> "$(dirname "$0")/calls"
         printf '%%PDF-1.5 falso' > "$2.pdf"
-        printf 'hilos=%s\\f' "$OMP_THREAD_LIMIT" > "$2.txt"
-        printf 'level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n5\\t1\\t1\\t1\\t1\\t1\\t0\\t0\\t9\\t9\\t80\\thilos\\n5\\t1\\t1\\t1\\t1\\t2\\t0\\t0\\t9\\t9\\t-1\\t\\n5\\t1\\t1\\t1\\t1\\t3\\t0\\t0\\t9\\t9\\t90\\tuno\\n' > "$2.tsv"
-        """))
+        printf "{tsv}\\n" > "$2.tsv"
+        """)
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(engine, "TESSERACT_COMMAND", str(fake))
     monkeypatch.setenv("OMP_THREAD_LIMIT", "8")
     result = ocr_page(pages_dir / "carta.jpg", dpi=240)
-    assert result.text == "hilos=1"
-    assert result.confidence == pytest.approx(85.0)
+    # Table rules read as "|" are dropped from the text and from the confidence.
+    assert result.text == "hilos=1 Tomás\nMuñoz\n\nPeña"
+    assert result.confidence == pytest.approx(80.0)
     assert result.pdf == b"%PDF-1.5 falso"
     (call,) = (tmp_path / "calls").read_text().splitlines()
-    assert "--dpi 240" in call and "-l spa" in call and call.endswith("pdf txt tsv")
+    assert "--dpi 240" in call and "-l spa" in call and call.endswith("pdf tsv")
 
 
 # -- text layers -------------------------------------------------------------------------------
@@ -197,8 +217,12 @@ def born_digital_pdf(path: Path) -> Path:
     pdf.set_font("DejaVu", size=12)
     for number in (1, 2):
         pdf.add_page()
-        pdf.multi_cell(0, 7, f"Oficio {number}. La Tesorería Municipal informa al señor Muñoz "
-                             "que su solicitud de información pública fue atendida. " * 3)
+        pdf.multi_cell(
+            0,
+            7,
+            f"Oficio {number}. La Tesorería Municipal informa al señor Muñoz "
+            "que su solicitud de información pública fue atendida. " * 3,
+        )
         with pdf.table(first_row_as_headings=False) as table:
             for cells in (("Concepto", "Importe"), ("Pavimentación", "$1,500.00")):
                 row = table.row()
@@ -235,6 +259,19 @@ def test_born_digital_pdf_has_text_and_keeps_table_rows(tmp_path: Path) -> None:
     assert "Pavimentación $1,500.00" in text
 
 
+def test_text_drawn_twice_for_fake_bold_is_read_once(tmp_path: Path) -> None:
+    pdf = FPDF(format="letter", unit="pt")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=14)
+    pdf.add_page()
+    for offset in (0.0, 0.4):  # how some generators fake bold
+        pdf.text(72 + offset, 100, "ESCRITO DE PETICIÓN")
+    pdf.text(72, 130, "calle Allende 11")
+    pdf.output(str(tmp_path / "negritas.pdf"))
+    text = extract_page_text(tmp_path / "negritas.pdf", 0)
+    assert text.splitlines() == ["ESCRITO DE PETICIÓN", "calle Allende 11"]
+
+
 def test_scanned_pdf_has_no_text(tmp_path: Path) -> None:
     path = tmp_path / "escaneo.pdf"
     draw_page(LINES).save(path, "PDF", resolution=300)
@@ -252,15 +289,17 @@ def test_earlier_ocr_layer_counts_as_text(tmp_path: Path, letter_ocr: PageOcr) -
 
 
 def test_garbage_ocr_layer_is_ocred_again(tmp_path: Path) -> None:
-    path = image_with_text_pdf(tmp_path / "basura.pdf", "|~^_ {}<> \\|| ~~=^ " * 20,
-                               TextMode.INVISIBLE)
+    path = image_with_text_pdf(
+        tmp_path / "basura.pdf", "|~^_ {}<> \\|| ~~=^ " * 20, TextMode.INVISIBLE
+    )
     info = inspect_text_layer(path, 0)
     assert not info.has_text and info.legible_share < 0.5
 
 
 def test_a_stamp_over_a_scan_is_not_the_pages_text(tmp_path: Path) -> None:
-    path = image_with_text_pdf(tmp_path / "sello.pdf", "Recibido 12/03/2025 folio 000123",
-                               TextMode.FILL)
+    path = image_with_text_pdf(
+        tmp_path / "sello.pdf", "Recibido 12/03/2025 folio 000123", TextMode.FILL
+    )
     info = inspect_text_layer(path, 0)
     assert not info.has_text and info.char_count > 0 and info.image_coverage > 0.95
 
@@ -285,16 +324,19 @@ def test_unreadable_pdfs_raise_unreadable_file_in_spanish(tmp_path: Path) -> Non
 # -- assembling --------------------------------------------------------------------------------
 
 
-def test_assemble_joins_ocr_imported_and_image_pages(tmp_path: Path, letter_ocr: PageOcr,
-                                                     pages_dir: Path) -> None:
+def test_assemble_joins_ocr_imported_and_image_pages(
+    tmp_path: Path, letter_ocr: PageOcr, pages_dir: Path
+) -> None:
     digital = born_digital_pdf(tmp_path / "oficio.pdf")
     small = tmp_path / "media-carta.png"
     Image.new("L", (1100, 1700), 255).save(small)  # 5.5 × 8.5 in at 200 dpi
-    data = assemble_pdf([
-        PagePdf(pdf=letter_ocr.pdf),
-        PagePdf(source_pdf=digital, source_index=1),
-        PagePdf(image_path=small, dpi=200),
-    ])
+    data = assemble_pdf(
+        [
+            PagePdf(pdf=letter_ocr.pdf),
+            PagePdf(source_pdf=digital, source_index=1),
+            PagePdf(image_path=small, dpi=200),
+        ]
+    )
     pages = pdf_pages(data)
     assert [(round(w), round(h)) for w, h, _ in pages] == [(612, 792), (612, 792), (396, 612)]
     assert "Muñoz" in pages[0][2] and "Oficialía" in pages[0][2]
@@ -304,8 +346,12 @@ def test_assemble_joins_ocr_imported_and_image_pages(tmp_path: Path, letter_ocr:
 
 def test_assemble_names_the_page_it_cannot_read(tmp_path: Path, pages_dir: Path) -> None:
     with pytest.raises(UnreadableFile, match="página 2"):
-        assemble_pdf([PagePdf(image_path=pages_dir / "carta.jpg", dpi=300),
-                      PagePdf(image_path=tmp_path / "no-existe.png", dpi=300)])
+        assemble_pdf(
+            [
+                PagePdf(image_path=pages_dir / "carta.jpg", dpi=300),
+                PagePdf(image_path=tmp_path / "no-existe.png", dpi=300),
+            ]
+        )
     with pytest.raises(ValueError):
         PagePdf(pdf=b"%PDF", image_path=tmp_path / "x.png")
 
@@ -319,9 +365,19 @@ def test_pdf_work_from_many_threads_at_once(tmp_path: Path, letter_ocr: PageOcr)
         try:
             for _ in range(5):
                 assert classify_pdf_pages(digital)[0].has_text
-                assert len(pdf_pages(assemble_pdf([PagePdf(pdf=letter_ocr.pdf),
-                                                   PagePdf(source_pdf=digital,
-                                                           source_index=0)]))) == 2
+                assert (
+                    len(
+                        pdf_pages(
+                            assemble_pdf(
+                                [
+                                    PagePdf(pdf=letter_ocr.pdf),
+                                    PagePdf(source_pdf=digital, source_index=0),
+                                ]
+                            )
+                        )
+                    )
+                    == 2
+                )
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 

@@ -83,25 +83,34 @@ def _open_pdf(source: bytes | Path, number: int) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(source)
     except (pdfium.PdfiumError, FileNotFoundError) as exc:
-        raise UnreadableFile(f"No se pudo leer el PDF de la página {number} para armar el "
-                             "documento: falta o está dañado.", page=number,
-                             cause=str(exc)) from exc
+        raise UnreadableFile(
+            f"No se pudo leer el PDF de la página {number} para armar el "
+            "documento: falta o está dañado.",
+            page=number,
+            cause=str(exc),
+        ) from exc
 
 
-def _import_page(output: pdfium.PdfDocument, source: pdfium.PdfDocument, index: int,
-                 number: int) -> None:
+def _import_page(
+    output: pdfium.PdfDocument, source: pdfium.PdfDocument, index: int, number: int
+) -> None:
     if not 0 <= index < len(source):
-        raise UnreadableFile(f"La página {number} no existe en su PDF de origen "
-                             f"(se pidió la {index + 1} de {len(source)}).", page=number)
+        raise UnreadableFile(
+            f"La página {number} no existe en su PDF de origen "
+            f"(se pidió la {index + 1} de {len(source)}).",
+            page=number,
+        )
     try:
         output.import_pages(source, [index])
     except pdfium.PdfiumError as exc:
-        raise UnreadableFile(f"No se pudo copiar la página {number} al documento.", page=number,
-                             cause=str(exc)) from exc
+        raise UnreadableFile(
+            f"No se pudo copiar la página {number} al documento.", page=number, cause=str(exc)
+        ) from exc
 
 
-def _add_image_page(output: pdfium.PdfDocument, image_path: Path, dpi: int | None, number: int,
-                    cleanup: ExitStack) -> None:
+def _add_image_page(
+    output: pdfium.PdfDocument, image_path: Path, dpi: int | None, number: int, cleanup: ExitStack
+) -> None:
     try:
         with Image.open(image_path) as image:
             image_format = image.format
@@ -109,9 +118,13 @@ def _add_image_page(output: pdfium.PdfDocument, image_path: Path, dpi: int | Non
             dpi = dpi or _file_dpi(image)
             bitmap = None if image_format == "JPEG" else _bitmap(image)
     except (OSError, UnidentifiedImageError) as exc:
-        raise UnreadableFile(f"No se pudo leer la imagen de la página {number} "
-                             f"({image_path.name}): falta o está dañada.", page=number,
-                             path=image_path, cause=str(exc)) from exc
+        raise UnreadableFile(
+            f"No se pudo leer la imagen de la página {number} "
+            f"({image_path.name}): falta o está dañada.",
+            page=number,
+            path=image_path,
+            cause=str(exc),
+        ) from exc
     width, height = (px * _POINTS_PER_INCH / dpi for px in (width_px, height_px))
     page = output.new_page(width, height)
     picture = pdfium.PdfImage.new(output)

@@ -37,12 +37,13 @@ _PROBE_TIMEOUT = 30.0
 _STDERR_TAIL_CHARS = 600
 _WINDOWS_INSTALL_DIR = Path("Tesseract-OCR") / "tesseract.exe"
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z0-9_]+$")
+_TABLE_RULE = re.compile(r"^[|¦]+|[|¦]+$")
 
 
 @dataclass(frozen=True)
 class PageOcr:
     text: str
-    """Tesseract's text for the page (its ``txt`` output), UTF-8; empty for a blank page."""
+    """Tesseract's text for the page, laid out as its ``txt`` output; empty for a blank page."""
     confidence: float
     """Mean word confidence (0–100) over the words tesseract scored; 0.0 when there are none."""
     pdf: bytes
@@ -70,13 +71,17 @@ def check_tesseract(languages: str = "spa") -> str:
         installation = _installation()
         missing = _missing_languages(installation, languages)
     if missing:
-        raise ToolMissing(_missing_language_message(missing, installation), languages=languages,
-                          installed=", ".join(sorted(installation.languages)))
+        raise ToolMissing(
+            _missing_language_message(missing, installation),
+            languages=languages,
+            installed=", ".join(sorted(installation.languages)),
+        )
     return installation.version
 
 
-def ocr_page(image_path: Path, *, dpi: int, languages: str = "spa",
-             timeout: float = 300) -> PageOcr:
+def ocr_page(
+    image_path: Path, *, dpi: int, languages: str = "spa", timeout: float = 300
+) -> PageOcr:
     """OCR one page image (JPEG, PNG, TIFF as stored) into its searchable PDF page and text.
 
     Raises :class:`OcrFailed` when tesseract cannot read the image, fails or times out (the child
@@ -94,41 +99,63 @@ def ocr_page(image_path: Path, *, dpi: int, languages: str = "spa",
         output_base = Path(tmp) / "pagina"
         _run_tesseract(image_path, output_base, dpi=dpi, languages=languages, timeout=timeout)
         pdf = output_base.with_suffix(".pdf").read_bytes()
-        text = output_base.with_suffix(".txt").read_text("utf-8", errors="replace")
         tsv = output_base.with_suffix(".tsv").read_text("utf-8", errors="replace")
-    return PageOcr(text=_clean_text(text), confidence=mean_word_confidence(tsv), pdf=pdf,
-                   seconds=time.monotonic() - started)
+    text, confidence = read_tsv(tsv)
+    return PageOcr(text=text, confidence=confidence, pdf=pdf, seconds=time.monotonic() - started)
 
 
-def mean_word_confidence(tsv: str) -> float:
-    """Mean confidence of the words in tesseract's TSV output; 0.0 when it found none."""
+def read_tsv(tsv: str) -> tuple[str, float]:
+    """The page's text and mean word confidence from tesseract's TSV output.
+
+    The text is laid out as tesseract's ``txt`` renderer does (words joined by spaces, lines by
+    newlines, paragraphs by a blank line), minus the vertical rules of tables that tesseract
+    reads as "|": they are not text, and they clutter what the clerk sees and searches. Those
+    artefacts are left out of the confidence too. A page without words gives ("", 0.0).
+    """
+    paragraphs: dict[tuple[str, str], dict[str, list[str]]] = {}
     confidences: list[float] = []
-    for line in tsv.splitlines()[1:]:
-        fields = line.split("\t", 11)
-        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+    for row in tsv.splitlines()[1:]:
+        fields = row.split("\t", 11)
+        if len(fields) < 12 or fields[0] != "5":
             continue
-        try:
-            confidence = float(fields[10])
-        except ValueError:
+        word = _TABLE_RULE.sub("", fields[11].strip())
+        if not word:
             continue
-        if confidence >= 0:
+        block, paragraph, line = fields[2], fields[3], fields[4]
+        paragraphs.setdefault((block, paragraph), {}).setdefault(line, []).append(word)
+        confidence = _float_or_none(fields[10])
+        if confidence is not None and confidence >= 0:
             confidences.append(confidence)
-    return sum(confidences) / len(confidences) if confidences else 0.0
+    text = "\n\n".join(
+        "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
+    )
+    return text, (sum(confidences) / len(confidences) if confidences else 0.0)
 
 
-def _run_tesseract(image_path: Path, output_base: Path, *, dpi: int, languages: str,
-                   timeout: float) -> None:
+def _run_tesseract(
+    image_path: Path, output_base: Path, *, dpi: int, languages: str, timeout: float
+) -> None:
     command = _installation().command
-    # One run, three renderers: the PDF page, the text to index and the per-word confidences.
-    arguments = [command, str(image_path), str(output_base), "--dpi", str(dpi), "-l", languages,
-                 "pdf", "txt", "tsv"]
+    # One run, two renderers: the PDF page, and the words with their confidences (from which the
+    # text is laid out exactly as the txt renderer would).
+    options = ["--dpi", str(dpi), "-l", languages, "pdf", "tsv"]
+    arguments = [command, str(image_path), str(output_base), *options]
     try:
-        completed = subprocess.run(arguments, env=_child_environment(), capture_output=True,
-                                   timeout=timeout, creationflags=_no_window_flag(), check=False)
+        completed = subprocess.run(
+            arguments,
+            env=_child_environment(),
+            capture_output=True,
+            timeout=timeout,
+            creationflags=_no_window_flag(),
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         # subprocess.run has already killed and reaped the child here.
-        raise OcrFailed(f"El OCR de la página tardó más de {timeout:g} s y se canceló. "
-                        f"{_stderr_tail(exc.stderr)}".strip(), path=image_path) from exc
+        raise OcrFailed(
+            f"El OCR de la página tardó más de {timeout:g} s y se canceló. "
+            f"{_stderr_tail(exc.stderr)}".strip(),
+            path=image_path,
+        ) from exc
     except FileNotFoundError as exc:
         _probe.cache_clear()
         raise ToolMissing(_not_installed_message(), command=command) from exc
@@ -139,8 +166,10 @@ def _run_tesseract(image_path: Path, output_base: Path, *, dpi: int, languages: 
         raise OcrFailed(
             "No se pudo hacer el OCR de la página: tesseract no pudo leer la imagen o falló "
             f"(código {completed.returncode}). {_stderr_tail(completed.stderr)}".strip(),
-            path=image_path, returncode=completed.returncode)
-    if not all(output_base.with_suffix(suffix).exists() for suffix in (".txt", ".tsv")):
+            path=image_path,
+            returncode=completed.returncode,
+        )
+    if not output_base.with_suffix(".tsv").exists():
         raise OcrFailed("Tesseract terminó sin entregar el texto de la página.", path=image_path)
 
 
@@ -154,8 +183,11 @@ def _resolve_command() -> str:
         return found
     if sys.platform == "win32" and TESSERACT_COMMAND == "tesseract":
         # The Windows installer does not add itself to PATH; look where it installs by default.
-        for base in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)"),
-                     os.environ.get("LOCALAPPDATA")):
+        for base in (
+            os.environ.get("PROGRAMFILES"),
+            os.environ.get("PROGRAMFILES(X86)"),
+            os.environ.get("LOCALAPPDATA"),
+        ):
             if base and (Path(base) / _WINDOWS_INSTALL_DIR).is_file():
                 return str(Path(base) / _WINDOWS_INSTALL_DIR)
     raise ToolMissing(_not_installed_message(), command=TESSERACT_COMMAND)
@@ -168,15 +200,21 @@ def _probe(command: str) -> _Installation:
     version = first_line.split()[-1] if first_line.lower().startswith("tesseract") else first_line
     listing = _run_probe(command, "--list-langs").splitlines()
     # The first line is "List of available languages in ...:"; then one code per line.
-    languages = frozenset(line.strip() for line in listing[1:] if _LANGUAGE_CODE.match(line.strip()))
+    codes = (line.strip() for line in listing[1:])
+    languages = frozenset(code for code in codes if _LANGUAGE_CODE.match(code))
     return _Installation(command=command, version=version, languages=languages)
 
 
 def _run_probe(command: str, option: str) -> str:
     try:
-        completed = subprocess.run([command, option], env=_child_environment(),
-                                   capture_output=True, timeout=_PROBE_TIMEOUT,
-                                   creationflags=_no_window_flag(), check=False)
+        completed = subprocess.run(
+            [command, option],
+            env=_child_environment(),
+            capture_output=True,
+            timeout=_PROBE_TIMEOUT,
+            creationflags=_no_window_flag(),
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolMissing(_not_installed_message(), command=command, cause=exc) from exc
     # Tesseract 3 wrote these listings to stderr, later versions to stdout.
@@ -239,6 +277,8 @@ def _stderr_tail(stderr: bytes | str | None) -> str:
     return f"Detalle de tesseract: {'…' if len(text) > len(tail) else ''}{tail}"
 
 
-def _clean_text(text: str) -> str:
-    # Tesseract ends pages with a form feed (page_separator); the page's text does not need it.
-    return text.replace("\f", "").strip()
+def _float_or_none(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None

@@ -54,8 +54,9 @@ class TextLayerInfo:
     """Share of the text drawn invisibly, as OCR layers are (0–1)."""
 
 
-def inspect_text_layer(pdf_path: Path, page_index: int, *,
-                       password: str | None = None) -> TextLayerInfo:
+def inspect_text_layer(
+    pdf_path: Path, page_index: int, *, password: str | None = None
+) -> TextLayerInfo:
     """Classify one page of a PDF; raises :class:`UnreadableFile` if the PDF cannot be opened."""
     with pdfium_lock:
         document = _open(pdf_path, password)
@@ -63,7 +64,10 @@ def inspect_text_layer(pdf_path: Path, page_index: int, *,
             if not 0 <= page_index < len(document):
                 raise UnreadableFile(
                     f"El PDF {Path(pdf_path).name} no tiene página {page_index + 1} "
-                    f"(tiene {len(document)}).", path=pdf_path, page_index=page_index)
+                    f"(tiene {len(document)}).",
+                    path=pdf_path,
+                    page_index=page_index,
+                )
             return _inspect_page(document, page_index)
         finally:
             document.close()
@@ -88,7 +92,9 @@ def extract_page_text(pdf_path: Path, page_index: int, *, password: str | None =
             if not pdf.pages:
                 raise UnreadableFile(
                     f"El PDF {Path(pdf_path).name} no tiene página {page_index + 1}.",
-                    path=pdf_path, page_index=page_index)
+                    path=pdf_path,
+                    page_index=page_index,
+                )
             text = pdf.pages[0].filter(_first_copy_only()).extract_text() or ""
     except UnreadableFile:
         raise
@@ -96,8 +102,11 @@ def extract_page_text(pdf_path: Path, page_index: int, *, password: str | None =
         # pdfminer raises anything from PSSyntaxError to KeyError on malformed files.
         raise UnreadableFile(
             f"No se pudo leer el texto de la página {page_index + 1} de {Path(pdf_path).name}: "
-            "el PDF está dañado o protegido.", path=pdf_path, page_index=page_index,
-            cause=repr(exc)) from exc
+            "el PDF está dañado o protegido.",
+            path=pdf_path,
+            page_index=page_index,
+            cause=repr(exc),
+        ) from exc
     return text.strip()
 
 
@@ -137,8 +146,15 @@ def _open(pdf_path: Path, password: str | None) -> pdfium.PdfDocument:
 
 
 def _inspect_page(document: pdfium.PdfDocument, page_index: int) -> TextLayerInfo:
-    page = document[page_index]
-    text_page = page.get_textpage()
+    try:
+        page = document[page_index]
+        text_page = page.get_textpage()
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFile(
+            f"La página {page_index + 1} del PDF está dañada y no se puede leer.",
+            page_index=page_index,
+            cause=str(exc),
+        ) from exc
     try:
         text = text_page.get_text_range()
         visible, invisible = _text_by_visibility(page, text_page)
@@ -152,12 +168,14 @@ def _inspect_page(document: pdfium.PdfDocument, page_index: int) -> TextLayerInf
     invisible_share = invisible / drawn if drawn else 0.0
     return TextLayerInfo(
         has_text=_decide(char_count, legible_share, coverage, invisible_share),
-        char_count=char_count, legible_share=legible_share, image_coverage=coverage,
-        invisible_share=invisible_share)
+        char_count=char_count,
+        legible_share=legible_share,
+        image_coverage=coverage,
+        invisible_share=invisible_share,
+    )
 
 
-def _decide(char_count: int, legible_share: float, coverage: float,
-            invisible_share: float) -> bool:
+def _decide(char_count: int, legible_share: float, coverage: float, invisible_share: float) -> bool:
     if char_count == 0 or legible_share < MIN_LEGIBLE_SHARE:
         return False
     if invisible_share >= 0.5:
@@ -216,8 +234,14 @@ _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def _walk_objects(page_raw: object, wanted_type: int, *, parent: object = None,
-                  matrix: _Matrix = _IDENTITY, depth: int = 0) -> Iterator[tuple[object, _Matrix]]:
+def _walk_objects(
+    page_raw: object,
+    wanted_type: int,
+    *,
+    parent: object = None,
+    matrix: _Matrix = _IDENTITY,
+    depth: int = 0,
+) -> Iterator[tuple[object, _Matrix]]:
     """Page objects of one type, descending into Form XObjects, each with its form's matrix.
 
     The raw API is used because wrapping every object costs more than the whole inspection.
@@ -236,8 +260,9 @@ def _walk_objects(page_raw: object, wanted_type: int, *, parent: object = None,
             yield obj, matrix
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
             inner = _multiply(_object_matrix(obj), matrix)
-            yield from _walk_objects(page_raw, wanted_type, parent=obj, matrix=inner,
-                                     depth=depth + 1)
+            yield from _walk_objects(
+                page_raw, wanted_type, parent=obj, matrix=inner, depth=depth + 1
+            )
 
 
 def _object_matrix(obj: object) -> _Matrix:
@@ -250,8 +275,14 @@ def _object_matrix(obj: object) -> _Matrix:
 def _multiply(first: _Matrix, then: _Matrix) -> _Matrix:
     a, b, c, d, e, f = first
     a2, b2, c2, d2, e2, f2 = then
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
 
 
 def _page_bounds(obj: object, matrix: _Matrix) -> tuple[float, float, float, float]:
@@ -259,8 +290,11 @@ def _page_bounds(obj: object, matrix: _Matrix) -> tuple[float, float, float, flo
     if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
         return 0.0, 0.0, 0.0, 0.0
     a, b, c, d, e, f = matrix
-    corners = [(x * a + y * c + e, x * b + y * d + f)
-               for x in (left.value, right.value) for y in (bottom.value, top.value)]
+    corners = [
+        (x * a + y * c + e, x * b + y * d + f)
+        for x in (left.value, right.value)
+        for y in (bottom.value, top.value)
+    ]
     xs = [x for x, _ in corners]
     ys = [y for _, y in corners]
     return min(xs), min(ys), max(xs), max(ys)
