@@ -1,5 +1,6 @@
 """``oficialia``: the headless commands. Exit codes: 0 ok, 1 error, 2 usage or broken integrity,
-3 duplicate document, 4 not found, 65 invalid input or file, 69 missing tool, 74 storage, 78 config."""
+3 duplicate document, 4 not found, 65 invalid input or file, 69 missing tool, 74 storage,
+78 config."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--observaciones", default="")
     intake.add_argument("--sensible", action="store_true", help="contiene datos sensibles")
     intake.add_argument("--motivo-duplicado", help="registrar aunque el documento ya exista")
-    intake.add_argument("--sin-esperar-ocr", action="store_true",
-                        help="terminar al registrar; el OCR queda en cola")
+    intake.add_argument(
+        "--sin-esperar-ocr", action="store_true", help="terminar al registrar; el OCR queda en cola"
+    )
     intake.add_argument("--json", action="store_true")
     intake.set_defaults(handler=cmd_intake)
 
@@ -96,25 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
     finder.add_argument("--json", action="store_true")
     finder.set_defaults(handler=cmd_search)
 
-    ocr = commands.add_parser("ocr", help="cola de OCR").add_subparsers(dest="ocr_command",
-                                                                       required=True)
+    ocr = commands.add_parser("ocr", help="cola de OCR").add_subparsers(
+        dest="ocr_command", required=True
+    )
     status = ocr.add_parser("status", help="páginas pendientes, hechas y fallidas")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_ocr_status)
     run = ocr.add_parser("run", help="procesar ahora las páginas pendientes")
     run.set_defaults(handler=cmd_ocr_run)
 
-    audit_cmd = commands.add_parser("audit", help="bitácora").add_subparsers(dest="audit_command",
-                                                                              required=True)
+    audit_cmd = commands.add_parser("audit", help="bitácora").add_subparsers(
+        dest="audit_command", required=True
+    )
     verify = audit_cmd.add_parser("verify", help="comprobar la cadena de la bitácora")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_audit_verify)
 
     store_cmd = commands.add_parser("store", help="almacén local").add_subparsers(
-        dest="store_command", required=True)
-    check = store_cmd.add_parser("check", help="comprobar base de datos, folios, archivos y bitácora")
-    check.add_argument("--sweep", action="store_true",
-                       help="borrar archivos huérfanos de más de una hora")
+        dest="store_command", required=True
+    )
+    check = store_cmd.add_parser(
+        "check", help="comprobar base de datos, folios, archivos y bitácora"
+    )
+    check.add_argument(
+        "--sweep", action="store_true", help="borrar archivos huérfanos de más de una hora"
+    )
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_store_check)
 
@@ -129,15 +137,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     new = NewFiling(
-        sender=Sender(args.remitente, args.curp, args.rfc, args.correo, args.telefono,
-                      args.organizacion, args.cargo),
-        subject=args.asunto, channel=Channel(args.canal), procedure_type=args.tramite,
-        document_number=args.oficio, document_date=args.fecha_oficio,
-        addressees=tuple([Addressee(a) for a in args.area]
-                         + [Addressee(a, AreaRole.COPIA) for a in args.copia]),
-        fojas_declared=args.fojas, annexes=tuple(_annex(a) for a in args.anexo),
-        priority=Priority(args.prioridad), response_due=args.fecha_limite,
-        observations=args.observaciones, sensitive=args.sensible,
+        sender=Sender(
+            args.remitente,
+            args.curp,
+            args.rfc,
+            args.correo,
+            args.telefono,
+            args.organizacion,
+            args.cargo,
+        ),
+        subject=args.asunto,
+        channel=Channel(args.canal),
+        procedure_type=args.tramite,
+        document_number=args.oficio,
+        document_date=args.fecha_oficio,
+        addressees=tuple(
+            [Addressee(a) for a in args.area] + [Addressee(a, AreaRole.COPIA) for a in args.copia]
+        ),
+        fojas_declared=args.fojas,
+        annexes=tuple(_annex(a) for a in args.anexo),
+        priority=Priority(args.prioridad),
+        response_due=args.fecha_limite,
+        observations=args.observaciones,
+        sensitive=args.sensible,
         duplicate_override_reason=args.motivo_duplicado,
     )
     registration = IntakeService(store, settings).register(new, args.files)
@@ -150,8 +172,10 @@ def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> in
         print(f"Aviso: {warning}", file=sys.stderr)
     if not args.sin_esperar_ocr:
         progress = OcrWorker(store, settings, on_progress=_report_progress).run_until_idle()
-        print(f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas.",
-              file=sys.stderr)
+        print(
+            f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -165,15 +189,21 @@ def cmd_show(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     print(f"Remitente:    {filing.sender.name}")
     print(f"Asunto:       {filing.subject}")
     print(f"Turnado a:    {', '.join(a.area for a in filing.addressees) or '—'}")
-    print(f"Fojas:        {filing.fojas_declared if filing.fojas_declared is not None else '—'} "
-          f"declaradas, {filing.pages_scanned} digitalizadas")
+    print(
+        f"Fojas:        {filing.fojas_declared if filing.fojas_declared is not None else '—'} "
+        f"declaradas, {filing.pages_scanned} digitalizadas"
+    )
     print(f"Estado:       {filing.status.value} · sincronización {filing.sync_status.value}")
     for doc in filing.documents:
         states = [p.ocr_status.value for p in doc.pages]
-        print(f"Documento {doc.ordinal}: {doc.filename} ({doc.page_count} p., {doc.mime}) "
-              f"sha256 {doc.sha256}")
-        print(f"  OCR: {states.count('hecha')} hechas, {states.count('fallida')} fallidas, "
-              f"{states.count('pendiente') + states.count('procesando')} pendientes")
+        print(
+            f"Documento {doc.ordinal}: {doc.filename} ({doc.page_count} p., {doc.mime}) "
+            f"sha256 {doc.sha256}"
+        )
+        print(
+            f"  OCR: {states.count('hecha')} hechas, {states.count('fallida')} fallidas, "
+            f"{states.count('pendiente') + states.count('procesando')} pendientes"
+        )
         for page in doc.pages:
             if page.error:
                 print(f"  Página {page.page_no}: {page.error}")
@@ -184,16 +214,23 @@ def cmd_show(args: argparse.Namespace, store: Store, settings: Settings) -> int:
 
 def cmd_list(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     try:
-        rows = filings.list_filings(store.reader(), status=args.estado, since=args.desde,
-                                    until=args.hasta, limit=args.limite)
+        rows = filings.list_filings(
+            store.reader(),
+            status=args.estado,
+            since=args.desde,
+            until=args.hasta,
+            limit=args.limite,
+        )
     except ValueError as error:
         raise InvalidInput(f"Estado desconocido: {args.estado!r}.", field="estado") from error
     if args.json:
         _print_json(rows)
         return 0
     for row in rows:
-        print(f"{row.folio}  {row.received_at:%Y-%m-%d %H:%M}  {row.status.value:<10} "
-              f"{row.sender[:30]:<30}  {row.subject[:60]}")
+        print(
+            f"{row.folio}  {row.received_at:%Y-%m-%d %H:%M}  {row.status.value:<10} "
+            f"{row.sender[:30]:<30}  {row.subject[:60]}"
+        )
     return 0
 
 
@@ -211,14 +248,20 @@ def cmd_search(args: argparse.Namespace, store: Store, settings: Settings) -> in
 
 def cmd_ocr_status(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     progress = filings.ocr_progress(store.reader())
-    failures = list(store.reader().query(
-        "SELECT f.folio, p.page_no, p.error FROM pages p JOIN documents d ON d.id = p.document_id "
-        "JOIN filings f ON f.uuid = d.filing_uuid WHERE p.ocr_status = 'fallida' ORDER BY p.id"))
+    failures = list(
+        store.reader().query(
+            "SELECT f.folio, p.page_no, p.error FROM pages p "
+            "JOIN documents d ON d.id = p.document_id "
+            "JOIN filings f ON f.uuid = d.filing_uuid WHERE p.ocr_status = 'fallida' ORDER BY p.id"
+        )
+    )
     if args.json:
         _print_json({**dataclasses.asdict(progress), "failures": failures})
         return 0
-    print(f"Páginas: {progress.pages_total} · hechas {progress.pages_done} · "
-          f"pendientes {progress.pages_pending} · fallidas {progress.pages_failed}")
+    print(
+        f"Páginas: {progress.pages_total} · hechas {progress.pages_done} · "
+        f"pendientes {progress.pages_pending} · fallidas {progress.pages_failed}"
+    )
     for failure in failures:
         print(f"  {failure['folio']} página {failure['page_no']}: {failure['error']}")
     return 0
@@ -226,8 +269,10 @@ def cmd_ocr_status(args: argparse.Namespace, store: Store, settings: Settings) -
 
 def cmd_ocr_run(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     progress = OcrWorker(store, settings, on_progress=_report_progress).run_until_idle()
-    print(f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas, "
-          f"{progress.pages_pending} pendientes.")
+    print(
+        f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas, "
+        f"{progress.pages_pending} pendientes."
+    )
     return 0
 
 
@@ -238,8 +283,10 @@ def cmd_audit_verify(args: argparse.Namespace, store: Store, settings: Settings)
     elif report.ok:
         print(f"Bitácora íntegra: {report.events_checked} eventos, último {report.head[:16]}…")
     else:
-        print(f"¡Bitácora alterada! {report.problem} (evento {report.first_bad_seq}).",
-              file=sys.stderr)
+        print(
+            f"¡Bitácora alterada! {report.problem} (evento {report.first_bad_seq}).",
+            file=sys.stderr,
+        )
     return 0 if report.ok else 2
 
 
@@ -248,8 +295,10 @@ def cmd_store_check(args: argparse.Namespace, store: Store, settings: Settings) 
     if args.json:
         _print_json({**dataclasses.asdict(report), "ok": report.ok})
         return 0 if report.ok else 2
-    print(f"SQLite: {report.sqlite_integrity} · {report.filings} escritos · "
-          f"{report.blobs_checked} archivos comprobados")
+    print(
+        f"SQLite: {report.sqlite_integrity} · {report.filings} escritos · "
+        f"{report.blobs_checked} archivos comprobados"
+    )
     for problem in report.folio_problems:
         print(f"  Folios: {problem}")
     for sha in report.bad_blobs:
@@ -281,8 +330,9 @@ def _today(settings: Settings) -> date:
 def _annex(value: str) -> Annex:
     description, _, pages = value.rpartition(":") if ":" in value else (value, "", "0")
     if not pages.strip().isdigit():
-        raise InvalidInput(f"Anexo {value!r}: use DESCRIPCION:FOJAS, p. ej. 'Copia de INE:1'.",
-                           field="anexo")
+        raise InvalidInput(
+            f"Anexo {value!r}: use DESCRIPCION:FOJAS, p. ej. 'Copia de INE:1'.", field="anexo"
+        )
     return Annex(description.strip(), int(pages))
 
 
@@ -294,8 +344,12 @@ def _date(value: str) -> date:
 
 
 def _report_progress(progress: Any) -> None:
-    print(f"\rOCR {progress.pages_done + progress.pages_failed}/{progress.pages_total}",
-          end="", file=sys.stderr, flush=True)
+    print(
+        f"\rOCR {progress.pages_done + progress.pages_failed}/{progress.pages_total}",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
     if progress.finished:
         print(file=sys.stderr)
 

@@ -1,4 +1,5 @@
-"""Settings, layered: built-in defaults < machine-wide file < user file < data-dir file < environment.
+"""Settings, layered: built-in defaults < machine-wide file < user file < data-dir file <
+environment.
 
 Nothing is read at import time; call :func:`load_settings`. Every setting is documented in the
 README (a test keeps the two in step).
@@ -121,8 +122,9 @@ def _build(data_dir: Path, values: dict[str, object]) -> Settings:
         try:
             kwargs[name] = int(raw) if kind in ("int", int) else str(raw)  # type: ignore[call-overload]
         except (TypeError, ValueError) as error:
-            raise ConfigError(f"El ajuste {name} debe ser un número entero (se leyó {raw!r}).",
-                              setting=name) from error
+            raise ConfigError(
+                f"El ajuste {name} debe ser un número entero (se leyó {raw!r}).", setting=name
+            ) from error
     if not kwargs.get("clerk"):
         kwargs["clerk"] = _login_name()
     settings = Settings(data_dir=data_dir, **kwargs)  # type: ignore[arg-type]
@@ -134,19 +136,26 @@ def _validate(settings: Settings) -> None:
     try:
         settings.zone  # noqa: B018 - constructing the zone is the check
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError(f"Zona horaria desconocida: {settings.timezone!r} "
-                          "(use un nombre como America/Mexico_City).", setting="timezone") from error
+        raise ConfigError(
+            f"Zona horaria desconocida: {settings.timezone!r} "
+            "(use un nombre como America/Mexico_City).",
+            setting="timezone",
+        ) from error
     for name in ("office", "device"):
         value = getattr(settings, name)
         if not value or not value.replace("_", "").isalnum():
-            raise ConfigError(f"El ajuste {name} debe ser alfanumérico y no vacío (se leyó {value!r}).",
-                              setting=name)
+            raise ConfigError(
+                f"El ajuste {name} debe ser alfanumérico y no vacío (se leyó {value!r}).",
+                setting=name,
+            )
     try:
         settings.folio_pattern.format(office="X", year=2026, device="Y", seq=1)
     except (KeyError, ValueError, IndexError) as error:
         raise ConfigError(
             f"El patrón de folio {settings.folio_pattern!r} no es válido; use los campos "
-            "{office}, {year}, {device} y {seq}.", setting="folio_pattern") from error
+            "{office}, {year}, {device} y {seq}.",
+            setting="folio_pattern",
+        ) from error
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
     for name in ("default_dpi", "max_pdf_pages", "max_image_megapixels", "max_file_megabytes"):

@@ -17,13 +17,14 @@ from mailroom.samples import generate_samples
 from mailroom.store import Store
 
 AREAS = ("Dirección de Desarrollo Urbano", "Tesorería Municipal", "Secretaría del Ayuntamiento")
-QUERIES = ("peticion", "predio catastral", "Tesoreria")
+QUERIES = ("peticion", "clave catastral", "Tesoreria")
 
 
 def run_demo(settings: Settings) -> int:
     print(f"Oficialía — demostración sin interfaz\nCarpeta de datos: {settings.data_dir}")
-    print(f"Tesseract {check_tesseract(settings.ocr_languages)} con idioma "
-          f"{settings.ocr_languages}")
+    print(
+        f"Tesseract {check_tesseract(settings.ocr_languages)} con idioma {settings.ocr_languages}"
+    )
     started = time.perf_counter()
     # The page JPEGs of the 10-page letter are listed too (for the OCR benchmark); the demo files
     # the letter once, as its PDF.
@@ -35,11 +36,15 @@ def run_demo(settings: Settings) -> int:
         service = IntakeService(store, settings)
         for index, sample in enumerate(samples):
             new = NewFiling(
-                sender=Sender(sample.sender), subject=sample.subject,
+                sender=Sender(sample.sender),
+                subject=sample.subject,
                 channel=Channel.VENTANILLA if sample.kind == "escaneado" else Channel.CORREO,
-                addressees=(Addressee(AREAS[index % len(AREAS)]),
-                            Addressee(AREAS[(index + 1) % len(AREAS)], AreaRole.COPIA)),
-                fojas_declared=sample.pages)
+                addressees=(
+                    Addressee(AREAS[index % len(AREAS)]),
+                    Addressee(AREAS[(index + 1) % len(AREAS)], AreaRole.COPIA),
+                ),
+                fojas_declared=sample.pages,
+            )
             t0 = time.perf_counter()
             try:
                 registration = service.register(new, [sample_dir / sample.filename])
@@ -47,20 +52,33 @@ def run_demo(settings: Settings) -> int:
                 print(f"  {sample.filename}: ya registrado con folio {', '.join(duplicate.folios)}")
                 continue
             filing = registration.filing
-            print(f"  {filing.folio}  {sample.filename:<24} {filing.pages_scanned:>2} p.  "
-                  f"registrado en {(time.perf_counter() - t0) * 1000:.0f} ms (el OCR sigue aparte)")
+            print(
+                f"  {filing.folio}  {sample.filename:<24} {filing.pages_scanned:>2} p.  "
+                f"registrado en {(time.perf_counter() - t0) * 1000:.0f} ms (el OCR sigue aparte)"
+            )
         t0 = time.perf_counter()
         progress = worker.run_until_idle()
         elapsed = time.perf_counter() - t0
-        print(f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas "
-              f"en {elapsed:.1f} s")
-        for query in QUERIES:
+        print(
+            f"OCR: {progress.pages_done} páginas listas, {progress.pages_failed} fallidas "
+            f"en {elapsed:.1f} s"
+        )
+        first_folio = next(
+            iter(
+                store.reader().query("SELECT folio FROM filings ORDER BY device, year, seq LIMIT 1")
+            )
+        )["folio"]
+        for query in (*QUERIES, first_folio):
             results = search.search(store.reader(), query, limit=3)
             print(f"Búsqueda «{query}»: {len(results.hits)} resultado(s)")
             for hit in results.hits:
                 print(f"  {hit.folio}  {hit.subject[:50]}\n      {hit.snippet}")
         report = audit.verify_chain(store.reader())
-        print(f"Bitácora: {'íntegra' if report.ok else 'ALTERADA'}, {report.events_checked} eventos")
-    print("Siguiente paso: oficialia search TEXTO · oficialia show FOLIO · oficialia libro",
-          file=sys.stderr)
+        print(
+            f"Bitácora: {'íntegra' if report.ok else 'ALTERADA'}, {report.events_checked} eventos"
+        )
+    print(
+        "Siguiente paso: oficialia search TEXTO · oficialia show FOLIO · oficialia libro",
+        file=sys.stderr,
+    )
     return 0 if report.ok else 2

@@ -23,8 +23,12 @@ class OficialiaError(Exception):
         self.details = details
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "retryable": self.retryable,
-                "details": {k: str(v) for k, v in self.details.items()}}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+            "details": {k: str(v) for k, v in self.details.items()},
+        }
 
 
 class ConfigError(OficialiaError):

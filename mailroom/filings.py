@@ -53,17 +53,33 @@ def get_filing(db: sqlite_utils.Database, folio_or_id: str, *, with_text: bool =
     return _filing(db, row, with_text=with_text)
 
 
-def list_filings(db: sqlite_utils.Database, *, status: str | None = None,
-                 since: date | None = None, until: date | None = None,
-                 limit: int = 100, offset: int = 0) -> list[FilingSummary]:
+def list_filings(
+    db: sqlite_utils.Database,
+    *,
+    status: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[FilingSummary]:
     where, params = _filters(status, since, until)
-    sql = (f"SELECT uuid, folio, received_at, sender_name, subject, status, sync_status, "
-           f"pages_scanned, fojas_declared FROM filings {where} "
-           f"ORDER BY received_at DESC, seq DESC LIMIT ? OFFSET ?")
+    sql = (
+        f"SELECT uuid, folio, received_at, sender_name, subject, status, sync_status, "
+        f"pages_scanned, fojas_declared FROM filings {where} "
+        f"ORDER BY received_at DESC, seq DESC LIMIT ? OFFSET ?"
+    )
     return [
-        FilingSummary(FilingId(r["uuid"]), Folio(r["folio"]), datetime.fromisoformat(r["received_at"]),
-                      r["sender_name"], r["subject"], FilingStatus(r["status"]),
-                      SyncStatus(r["sync_status"]), r["pages_scanned"], r["fojas_declared"])
+        FilingSummary(
+            FilingId(r["uuid"]),
+            Folio(r["folio"]),
+            datetime.fromisoformat(r["received_at"]),
+            r["sender_name"],
+            r["subject"],
+            FilingStatus(r["status"]),
+            SyncStatus(r["sync_status"]),
+            r["pages_scanned"],
+            r["fojas_declared"],
+        )
         for r in db.query(sql, [*params, limit, offset])
     ]
 
@@ -100,40 +116,82 @@ def _filing(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) 
     uuid = row["uuid"]
     addressees = tuple(
         Addressee(r["area"], AreaRole(r["role"]))
-        for r in db.query("SELECT area, role FROM filing_addressees WHERE filing_uuid = ? "
-                          "ORDER BY role = 'copia', rowid", [uuid]))
+        for r in db.query(
+            "SELECT area, role FROM filing_addressees WHERE filing_uuid = ? "
+            "ORDER BY role = 'copia', rowid",
+            [uuid],
+        )
+    )
     annexes = tuple(
         Annex(r["description"], r["pages"])
-        for r in db.query("SELECT description, pages FROM annexes WHERE filing_uuid = ? "
-                          "ORDER BY ordinal", [uuid]))
+        for r in db.query(
+            "SELECT description, pages FROM annexes WHERE filing_uuid = ? ORDER BY ordinal", [uuid]
+        )
+    )
     documents = tuple(
         _document(db, r, with_text=with_text)
-        for r in db.query("SELECT * FROM documents WHERE filing_uuid = ? ORDER BY ordinal", [uuid]))
+        for r in db.query("SELECT * FROM documents WHERE filing_uuid = ? ORDER BY ordinal", [uuid])
+    )
     return Filing(
-        id=FilingId(uuid), folio=Folio(row["folio"]),
-        received_at=datetime.fromisoformat(row["received_at"]), channel=Channel(row["channel"]),
-        sender=Sender(row["sender_name"], row["sender_curp"], row["sender_rfc"],
-                      row["sender_email"], row["sender_phone"], row["sender_organization"],
-                      row["sender_position"]),
-        subject=row["subject"], procedure_type=row["procedure_type"],
-        document_number=row["document_number"], document_date=_date(row["document_date"]),
-        addressees=addressees, fojas_declared=row["fojas_declared"],
-        pages_scanned=row["pages_scanned"], annexes=annexes, priority=Priority(row["priority"]),
-        response_due=_date(row["response_due"]), observations=row["observations"],
-        sensitive=bool(row["sensitive"]), clerk=row["clerk"], status=FilingStatus(row["status"]),
-        sync_status=SyncStatus(row["sync_status"]), institutional_folio=row["institutional_folio"],
-        duplicate_override_reason=row["duplicate_override_reason"], documents=documents,
+        id=FilingId(uuid),
+        folio=Folio(row["folio"]),
+        received_at=datetime.fromisoformat(row["received_at"]),
+        channel=Channel(row["channel"]),
+        sender=Sender(
+            row["sender_name"],
+            row["sender_curp"],
+            row["sender_rfc"],
+            row["sender_email"],
+            row["sender_phone"],
+            row["sender_organization"],
+            row["sender_position"],
+        ),
+        subject=row["subject"],
+        procedure_type=row["procedure_type"],
+        document_number=row["document_number"],
+        document_date=_date(row["document_date"]),
+        addressees=addressees,
+        fojas_declared=row["fojas_declared"],
+        pages_scanned=row["pages_scanned"],
+        annexes=annexes,
+        priority=Priority(row["priority"]),
+        response_due=_date(row["response_due"]),
+        observations=row["observations"],
+        sensitive=bool(row["sensitive"]),
+        clerk=row["clerk"],
+        status=FilingStatus(row["status"]),
+        sync_status=SyncStatus(row["sync_status"]),
+        institutional_folio=row["institutional_folio"],
+        duplicate_override_reason=row["duplicate_override_reason"],
+        documents=documents,
     )
 
 
 def _document(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) -> Document:
     pages = tuple(
-        Page(PageId(p["id"]), p["page_no"], PageSource(p["source"]), p["dpi"],
-             OcrStatus(p["ocr_status"]), p["confidence"], p["text"] if with_text else "", p["error"])
-        for p in db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [row["id"]]))
-    return Document(DocumentId(row["id"]), row["ordinal"], row["filename"], row["mime"],
-                    Sha256(row["sha256"]), row["size"], row["page_count"],
-                    row["searchable_pdf_sha256"], pages)
+        Page(
+            PageId(p["id"]),
+            p["page_no"],
+            PageSource(p["source"]),
+            p["dpi"],
+            OcrStatus(p["ocr_status"]),
+            p["confidence"],
+            p["text"] if with_text else "",
+            p["error"],
+        )
+        for p in db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [row["id"]])
+    )
+    return Document(
+        DocumentId(row["id"]),
+        row["ordinal"],
+        row["filename"],
+        row["mime"],
+        Sha256(row["sha256"]),
+        row["size"],
+        row["page_count"],
+        row["searchable_pdf_sha256"],
+        pages,
+    )
 
 
 def _date(value: str | None) -> date | None:

@@ -17,7 +17,7 @@ def format_folio(pattern: str, *, office: str, year: int, device: str, seq: int)
 
 
 def next_sequence(db: sqlite_utils.Database, *, device: str, year: int) -> int:
-    """Take the next number; the caller must hold the write transaction that registers the filing."""
+    """Take the next number; the caller holds the write transaction that registers the filing."""
     if not db.conn.in_transaction:
         raise RuntimeError("a folio can only be taken inside the registration transaction")
     row = db.execute(

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from mailroom import audit
-from mailroom.capture import CaptureLimits, CapturedDocument, capture_file
+from mailroom.capture import CapturedDocument, CaptureLimits, capture_file
 from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
 from mailroom.errors import DuplicateDocument, InvalidInput
@@ -53,8 +53,14 @@ class _StoredDocument:
 
 
 class IntakeService:
-    def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None,
-                 on_registered: Callable[[FilingId], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        on_registered: Callable[[FilingId], None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock or SystemClock(settings.zone)
@@ -65,12 +71,15 @@ class IntakeService:
         and then nothing was registered."""
         new = validated(new)
         if not files:
-            raise InvalidInput("Un escrito se registra con al menos un documento digitalizado.",
-                               field="files")
+            raise InvalidInput(
+                "Un escrito se registra con al menos un documento digitalizado.", field="files"
+            )
         work_dir = Path(tempfile.mkdtemp(prefix="intake-", dir=self._tmp_root()))
         try:
-            captured = [capture_file(Path(f), work_dir, CaptureLimits.from_settings(self.settings))
-                        for f in files]
+            captured = [
+                capture_file(Path(f), work_dir, CaptureLimits.from_settings(self.settings))
+                for f in files
+            ]
             self._refuse_repeats_within(captured)
             self._check_duplicates(self.store.reader(), captured, new)
             stored = [self._store_blobs(doc) for doc in captured]
@@ -92,24 +101,36 @@ class IntakeService:
         seen: dict[str, str] = {}
         for doc in captured:
             if doc.sha256 in seen:
-                raise InvalidInput(f"{doc.filename} y {seen[doc.sha256]} son el mismo documento; "
-                                   "agréguelo una sola vez.", field="files")
+                raise InvalidInput(
+                    f"{doc.filename} y {seen[doc.sha256]} son el mismo documento; "
+                    "agréguelo una sola vez.",
+                    field="files",
+                )
             seen[doc.sha256] = doc.filename
 
     @staticmethod
-    def _check_duplicates(db: sqlite_utils.Database, captured: Sequence[CapturedDocument],
-                          new: NewFiling) -> None:
+    def _check_duplicates(
+        db: sqlite_utils.Database, captured: Sequence[CapturedDocument], new: NewFiling
+    ) -> None:
         if new.duplicate_override_reason:
             return
         for doc in captured:
-            folios = [r["folio"] for r in db.query(
-                "SELECT DISTINCT f.folio FROM documents d JOIN filings f ON f.uuid = d.filing_uuid "
-                "WHERE d.sha256 = ? ORDER BY f.folio", [doc.sha256])]
+            folios = [
+                r["folio"]
+                for r in db.query(
+                    "SELECT DISTINCT f.folio FROM documents d "
+                    "JOIN filings f ON f.uuid = d.filing_uuid "
+                    "WHERE d.sha256 = ? ORDER BY f.folio",
+                    [doc.sha256],
+                )
+            ]
             if folios:
                 raise DuplicateDocument(
                     f"{doc.filename} ya se registró con el folio {', '.join(folios)}. Si se trata "
                     "de una nueva presentación, registre de nuevo indicando el motivo.",
-                    sha256=doc.sha256, folios=folios)
+                    sha256=doc.sha256,
+                    folios=folios,
+                )
 
     def _store_blobs(self, doc: CapturedDocument) -> _StoredDocument:
         original_sha, _ = self.store.blobs.put_file(doc.path)
@@ -124,104 +145,194 @@ class IntakeService:
                     extra.append((image_sha, size))
             pages.append(_StoredPage(page.index, page.source, image_sha, page.dpi))
         if original_sha != doc.sha256:
-            raise InvalidInput(f"{doc.filename} cambió mientras se leía; vuelva a digitalizarlo.",
-                               field="files")
+            raise InvalidInput(
+                f"{doc.filename} cambió mientras se leía; vuelva a digitalizarlo.", field="files"
+            )
         return _StoredDocument(doc, tuple(pages), tuple(extra))
 
-    def _insert(self, db: sqlite_utils.Database, new: NewFiling,
-                stored: Sequence[_StoredDocument]) -> FilingId:
+    def _insert(
+        self, db: sqlite_utils.Database, new: NewFiling, stored: Sequence[_StoredDocument]
+    ) -> FilingId:
         # Re-checked under the write lock: another process may have registered the same file.
         self._check_duplicates(db, [s.captured for s in stored], new)
         now = self.clock.now()
         s = self.settings
         seq = next_sequence(db, device=s.device, year=now.year)
-        folio = format_folio(s.folio_pattern, office=s.office, year=now.year, device=s.device,
-                             seq=seq)
+        folio = format_folio(
+            s.folio_pattern, office=s.office, year=now.year, device=s.device, seq=seq
+        )
         filing_id = new_filing_id()
         pages_scanned = sum(len(doc.pages) for doc in stored)
-        row = _filing_row(new, filing_id=filing_id, folio=folio, seq=seq, settings=s, now=now,
-                          pages_scanned=pages_scanned)
+        row = _filing_row(
+            new,
+            filing_id=filing_id,
+            folio=folio,
+            seq=seq,
+            settings=s,
+            now=now,
+            pages_scanned=pages_scanned,
+        )
         db["filings"].insert(row)
         _insert_children(db, filing_id, new, stored, now.isoformat())
         rowid = db.execute("SELECT rowid FROM filings WHERE uuid = ?", [filing_id]).fetchone()[0]
-        db.execute("INSERT INTO filings_fts (rowid, folio, sender, subject, ocr_text) "
-                   "VALUES (?, ?, ?, ?, '')", [rowid, folio, _sender_text(new), new.subject])
-        db.execute("INSERT INTO outbox (filing_uuid, enqueued_at) VALUES (?, ?)",
-                   [filing_id, now.isoformat()])
-        audit.append_event(db, at=now, actor=s.clerk, kind="escrito_registrado",
-                           filing_id=filing_id, payload=_snapshot(row, new, stored))
+        db.execute(
+            "INSERT INTO filings_fts (rowid, folio, sender, subject, ocr_text) "
+            "VALUES (?, ?, ?, ?, '')",
+            [rowid, folio, _sender_text(new), new.subject],
+        )
+        db.execute(
+            "INSERT INTO outbox (filing_uuid, enqueued_at) VALUES (?, ?)",
+            [filing_id, now.isoformat()],
+        )
+        audit.append_event(
+            db,
+            at=now,
+            actor=s.clerk,
+            kind="escrito_registrado",
+            filing_id=filing_id,
+            payload=_snapshot(row, new, stored),
+        )
         return filing_id
 
     @staticmethod
     def _warnings(filing: Any) -> tuple[str, ...]:
         warnings = []
         if filing.fojas_match is False:
-            warnings.append(f"Se declararon {filing.fojas_declared} fojas y se digitalizaron "
-                            f"{filing.pages_scanned} páginas; ambas cifras constan en el acuse.")
+            warnings.append(
+                f"Se declararon {filing.fojas_declared} fojas y se digitalizaron "
+                f"{filing.pages_scanned} páginas; ambas cifras constan en el acuse."
+            )
         if filing.duplicate_override_reason:
-            warnings.append("Se registró un documento repetido; el motivo queda en la bitácora: "
-                            f"{filing.duplicate_override_reason}")
+            warnings.append(
+                "Se registró un documento repetido; el motivo queda en la bitácora: "
+                f"{filing.duplicate_override_reason}"
+            )
         return tuple(warnings)
 
 
-def _filing_row(new: NewFiling, *, filing_id: str, folio: str, seq: int, settings: Settings,
-                now: Any, pages_scanned: int) -> dict[str, Any]:
+def _filing_row(
+    new: NewFiling,
+    *,
+    filing_id: str,
+    folio: str,
+    seq: int,
+    settings: Settings,
+    now: Any,
+    pages_scanned: int,
+) -> dict[str, Any]:
     return {
-        "uuid": filing_id, "folio": folio, "office": settings.office, "device": settings.device,
-        "year": now.year, "seq": seq, "received_at": now.isoformat(),
-        "received_date": now.date().isoformat(), "channel": new.channel.value,
-        "sender_name": new.sender.name, "sender_curp": new.sender.curp,
-        "sender_rfc": new.sender.rfc, "sender_email": new.sender.email,
-        "sender_phone": new.sender.phone, "sender_organization": new.sender.organization,
-        "sender_position": new.sender.position, "subject": new.subject,
-        "procedure_type": new.procedure_type, "document_number": new.document_number,
+        "uuid": filing_id,
+        "folio": folio,
+        "office": settings.office,
+        "device": settings.device,
+        "year": now.year,
+        "seq": seq,
+        "received_at": now.isoformat(),
+        "received_date": now.date().isoformat(),
+        "channel": new.channel.value,
+        "sender_name": new.sender.name,
+        "sender_curp": new.sender.curp,
+        "sender_rfc": new.sender.rfc,
+        "sender_email": new.sender.email,
+        "sender_phone": new.sender.phone,
+        "sender_organization": new.sender.organization,
+        "sender_position": new.sender.position,
+        "subject": new.subject,
+        "procedure_type": new.procedure_type,
+        "document_number": new.document_number,
         "document_date": new.document_date.isoformat() if new.document_date else None,
-        "fojas_declared": new.fojas_declared, "pages_scanned": pages_scanned,
+        "fojas_declared": new.fojas_declared,
+        "pages_scanned": pages_scanned,
         "priority": new.priority.value,
         "response_due": new.response_due.isoformat() if new.response_due else None,
-        "observations": new.observations, "sensitive": int(new.sensitive),
-        "clerk": settings.clerk, "status": FilingStatus.REGISTRADA.value,
+        "observations": new.observations,
+        "sensitive": int(new.sensitive),
+        "clerk": settings.clerk,
+        "status": FilingStatus.REGISTRADA.value,
         "sync_status": SyncStatus.PENDIENTE.value,
         "duplicate_override_reason": new.duplicate_override_reason,
     }
 
 
-def _insert_children(db: sqlite_utils.Database, filing_id: str, new: NewFiling,
-                     stored: Sequence[_StoredDocument], now: str) -> None:
+def _insert_children(
+    db: sqlite_utils.Database,
+    filing_id: str,
+    new: NewFiling,
+    stored: Sequence[_StoredDocument],
+    now: str,
+) -> None:
     for addressee in new.addressees:
-        db.execute("INSERT INTO filing_addressees (filing_uuid, area, role) VALUES (?, ?, ?)",
-                   [filing_id, addressee.area, addressee.role.value])
+        db.execute(
+            "INSERT INTO filing_addressees (filing_uuid, area, role) VALUES (?, ?, ?)",
+            [filing_id, addressee.area, addressee.role.value],
+        )
     for ordinal, annex in enumerate(new.annexes, 1):
-        db.execute("INSERT INTO annexes (filing_uuid, ordinal, description, pages) "
-                   "VALUES (?, ?, ?, ?)", [filing_id, ordinal, annex.description, annex.pages])
+        db.execute(
+            "INSERT INTO annexes (filing_uuid, ordinal, description, pages) VALUES (?, ?, ?, ?)",
+            [filing_id, ordinal, annex.description, annex.pages],
+        )
     for ordinal, doc in enumerate(stored, 1):
         blobs = [(doc.captured.sha256, doc.captured.size), *doc.page_blobs]
-        db.conn.executemany("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-                       [(sha, size, now) for sha, size in blobs])
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+            [(sha, size, now) for sha, size in blobs],
+        )
         document_id = db.execute(
-            "INSERT INTO documents (filing_uuid, ordinal, filename, mime, sha256, size, page_count) "
+            "INSERT INTO documents "
+            "(filing_uuid, ordinal, filename, mime, sha256, size, page_count) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [filing_id, ordinal, doc.captured.filename, doc.captured.mime, doc.captured.sha256,
-             doc.captured.size, len(doc.pages)]).lastrowid
+            [
+                filing_id,
+                ordinal,
+                doc.captured.filename,
+                doc.captured.mime,
+                doc.captured.sha256,
+                doc.captured.size,
+                len(doc.pages),
+            ],
+        ).lastrowid
         db.conn.executemany(
             "INSERT INTO pages (document_id, page_no, source, image_sha256, dpi, ocr_status) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(document_id, p.index + 1, p.source, p.image_sha256, p.dpi, OcrStatus.PENDIENTE.value)
-             for p in doc.pages])
+            [
+                (
+                    document_id,
+                    p.index + 1,
+                    p.source,
+                    p.image_sha256,
+                    p.dpi,
+                    OcrStatus.PENDIENTE.value,
+                )
+                for p in doc.pages
+            ],
+        )
 
 
 def _sender_text(new: NewFiling) -> str:
-    parts = [new.sender.name, new.sender.organization, new.sender.position, new.sender.rfc,
-             new.sender.curp]
+    parts = [
+        new.sender.name,
+        new.sender.organization,
+        new.sender.position,
+        new.sender.rfc,
+        new.sender.curp,
+    ]
     return " ".join(p for p in parts if p)
 
 
-def _snapshot(row: dict[str, Any], new: NewFiling,
-              stored: Sequence[_StoredDocument]) -> dict[str, Any]:
+def _snapshot(
+    row: dict[str, Any], new: NewFiling, stored: Sequence[_StoredDocument]
+) -> dict[str, Any]:
     return {
         **row,
         "addressees": [[a.area, a.role.value] for a in new.addressees],
         "annexes": [[a.description, a.pages] for a in new.annexes],
-        "documents": [{"sha256": d.captured.sha256, "filename": d.captured.filename,
-                       "mime": d.captured.mime, "pages": len(d.pages)} for d in stored],
+        "documents": [
+            {
+                "sha256": d.captured.sha256,
+                "filename": d.captured.filename,
+                "mime": d.captured.mime,
+                "pages": len(d.pages),
+            }
+            for d in stored
+        ],
     }

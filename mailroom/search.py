@@ -232,7 +232,7 @@ def _hits(
             sender=row[4],
             subject=row[5],
             status=row[6],
-            snippet=row[7],
+            snippet=" ".join((row[7] or "").split()),  # OCR line breaks, one line
             rank=score,
         )
         for rowid, score in ranked

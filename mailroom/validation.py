@@ -1,4 +1,4 @@
-"""Checks a captured filing before it may be registered; every message tells the clerk what to fix."""
+"""Checks a captured filing before it may be registered; each message says what to fix."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ MAX_TEXT = 2000
 
 
 def validated(new: NewFiling) -> NewFiling:
-    """The same filing with normalised fields (trimmed text, upper-case CURP/RFC), or InvalidInput."""
+    """The filing with normalised fields (trimmed text, upper-case CURP/RFC), or InvalidInput."""
     sender = _validated_sender(new.sender)
     subject = _required(new.subject, "El asunto")
     if new.fojas_declared is not None and new.fojas_declared < 0:
@@ -28,18 +28,23 @@ def validated(new: NewFiling) -> NewFiling:
     if len(set(areas)) != len(areas):
         raise InvalidInput("Un área aparece dos veces entre los destinatarios.", field="addressees")
     if new.response_due and new.document_date and new.response_due < new.document_date:
-        raise InvalidInput("La fecha límite de respuesta es anterior a la fecha del documento.",
-                           field="response_due")
+        raise InvalidInput(
+            "La fecha límite de respuesta es anterior a la fecha del documento.",
+            field="response_due",
+        )
     if new.duplicate_override_reason is not None and not new.duplicate_override_reason.strip():
-        raise InvalidInput("Para registrar un documento repetido escriba el motivo.",
-                           field="duplicate_override_reason")
+        raise InvalidInput(
+            "Para registrar un documento repetido escriba el motivo.",
+            field="duplicate_override_reason",
+        )
     return dataclasses.replace(
         new,
         sender=sender,
         subject=subject,
         document_number=(new.document_number or "").strip() or "S/N",
-        addressees=tuple(Addressee(area, a.role) for area, a in zip(areas, new.addressees,
-                                                                      strict=True)),
+        addressees=tuple(
+            Addressee(area, a.role) for area, a in zip(areas, new.addressees, strict=True)
+        ),
         observations=_limited(new.observations.strip(), "Las observaciones"),
         duplicate_override_reason=(new.duplicate_override_reason or "").strip() or None,
     )

@@ -33,8 +33,7 @@ def main(data_dir: str, seed: int) -> None:
         pages = []
         for p in range(rng.choice((1, 1, 2))):
             path = scratch / f"{n}-{p}.jpg"
-            render_page_image([*lines, f"hoja {p + 1}"], dpi=100).save(path, "JPEG",
-                                                                       dpi=(100, 100))
+            render_page_image([*lines, f"hoja {p + 1}"], dpi=100).save(path, "JPEG", dpi=(100, 100))
             pages.append(path)
         filing = service.register(NewFiling(Sender("Prueba de caída"), f"Asunto {n}"), pages)
         print(filing.filing.folio, flush=True)

@@ -39,11 +39,17 @@ def test_core_packages_never_import_qt() -> None:
 
 def test_importing_the_core_computes_nothing() -> None:
     # Importing must not create folders, read config or start threads.
-    code = ("import threading, mailroom.cli, mailroom.intake, mailroom.ocr.worker;"
-            "print(threading.active_count())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"OFICIALIA_HOME": "/nonexistent/should-not-be-created",
-                              "PATH": "/usr/bin:/bin"})
+    code = (
+        "import threading, mailroom.cli, mailroom.intake, mailroom.ocr.worker;"
+        "print(threading.active_count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"OFICIALIA_HOME": "/nonexistent/should-not-be-created", "PATH": "/usr/bin:/bin"},
+    )
     assert out.stdout.strip() == "1"
     assert not Path("/nonexistent/should-not-be-created").exists()
 
@@ -54,8 +60,9 @@ def test_readme_documents_every_command_and_setting() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
     for name, sub in commands.items():
-        nested = [a for a in sub._actions if getattr(a, "choices", None) and a.dest.endswith(
-            "_command")]
+        nested = [
+            a for a in sub._actions if getattr(a, "choices", None) and a.dest.endswith("_command")
+        ]
         names = [f"{name} {child}" for a in nested for child in a.choices] or [name]
         for command in names:
             assert f"oficialia {command}" in readme, f"README no documenta «oficialia {command}»"

@@ -8,9 +8,16 @@ from mailroom.store import Store
 
 def _append(store: Store, n: int) -> None:
     for i in range(n):
-        store.write(lambda db, i=i: audit.append_event(
-            db, at=datetime(2026, 1, 1, tzinfo=UTC), actor="ventanilla1", kind="prueba",
-            filing_id=f"f{i}", payload={"i": i, "texto": "Peña, petición"}))
+        store.write(
+            lambda db, i=i: audit.append_event(
+                db,
+                at=datetime(2026, 1, 1, tzinfo=UTC),
+                actor="ventanilla1",
+                kind="prueba",
+                filing_id=f"f{i}",
+                payload={"i": i, "texto": "Peña, petición"},
+            )
+        )
 
 
 def _tamper(store: Store, sql: str, params: list) -> None:
@@ -41,9 +48,15 @@ def test_edited_payload_is_detected(store: Store) -> None:
 def test_rehashed_edit_breaks_the_next_link(store: Store) -> None:
     _append(store, 5)
     row = next(store.reader().query("SELECT * FROM events WHERE seq = 2"))
-    forged = audit.event_hash(seq=2, at=row["at"], actor="otro", kind=row["kind"],
-                              filing_id=row["filing_uuid"], payload=row["payload"],
-                              prev_hash=row["prev_hash"])
+    forged = audit.event_hash(
+        seq=2,
+        at=row["at"],
+        actor="otro",
+        kind=row["kind"],
+        filing_id=row["filing_uuid"],
+        payload=row["payload"],
+        prev_hash=row["prev_hash"],
+    )
     _tamper(store, "UPDATE events SET actor = 'otro', hash = ? WHERE seq = 2", [forged])
     report = audit.verify_chain(store.reader())
     assert not report.ok and report.first_bad_seq == 3

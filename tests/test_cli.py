@@ -20,17 +20,35 @@ def run(data_dir: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple[int,
 @pytest.fixture
 def letter(tmp_path: Path) -> Path:
     path = tmp_path / "escrito.jpg"
-    render_page_image(["Solicitud de poda del árbol frente a la escuela",
-                       "ubicada en la calle Niños Héroes número 12."], dpi=300).save(
-        path, "JPEG", dpi=(300, 300), quality=85)
+    render_page_image(
+        [
+            "Solicitud de poda del árbol frente a la escuela",
+            "ubicada en la calle Niños Héroes número 12.",
+        ],
+        dpi=300,
+    ).save(path, "JPEG", dpi=(300, 300), quality=85)
     return path
 
 
-def test_intake_show_list_search_status_audit_and_libro(data_dir: Path, letter: Path,
-                                                        capsys: pytest.CaptureFixture) -> None:
-    code, out, err = run(data_dir, capsys, "intake", str(letter), "--remitente", "Lucía Ñúñez",
-                         "--asunto", "Poda de árbol", "--area", "Servicios Públicos",
-                         "--fojas", "2", "--anexo", "Fotografías:3")
+def test_intake_show_list_search_status_audit_and_libro(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture
+) -> None:
+    code, out, err = run(
+        data_dir,
+        capsys,
+        "intake",
+        str(letter),
+        "--remitente",
+        "Lucía Ñúñez",
+        "--asunto",
+        "Poda de árbol",
+        "--area",
+        "Servicios Públicos",
+        "--fojas",
+        "2",
+        "--anexo",
+        "Fotografías:3",
+    )
     assert code == 0
     folio = out.strip()
     assert folio.startswith("OPM-") and folio.endswith("-C01-000001")
@@ -60,11 +78,13 @@ def test_intake_show_list_search_status_audit_and_libro(data_dir: Path, letter: 
     code, out, _ = run(data_dir, capsys, "libro", "--fecha", day)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["Folio"], r["Área turnada"], r["Anexos"]) for r in rows] == [
-        (folio, "Servicios Públicos", "Fotografías (3 fojas)")]
+        (folio, "Servicios Públicos", "Fotografías (3 fojas)")
+    ]
 
 
-def test_duplicate_intake_exits_3_and_names_the_folio(data_dir: Path, letter: Path,
-                                                      capsys: pytest.CaptureFixture) -> None:
+def test_duplicate_intake_exits_3_and_names_the_folio(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture
+) -> None:
     args = ["intake", str(letter), "--remitente", "Ana", "--asunto", "Queja", "--sin-esperar-ocr"]
     folio = run(data_dir, capsys, *args)[1].strip()
     code, out, err = run(data_dir, capsys, *args)
@@ -79,12 +99,22 @@ def test_unknown_folio_exits_4(data_dir: Path, capsys: pytest.CaptureFixture) ->
     assert code == 4 and "No existe un escrito con folio" in err
 
 
-def test_tampered_audit_log_exits_2(data_dir: Path, letter: Path,
-                                    capsys: pytest.CaptureFixture) -> None:
+def test_tampered_audit_log_exits_2(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture
+) -> None:
     import sqlite3
 
-    run(data_dir, capsys, "intake", str(letter), "--remitente", "Ana", "--asunto", "Queja",
-        "--sin-esperar-ocr")
+    run(
+        data_dir,
+        capsys,
+        "intake",
+        str(letter),
+        "--remitente",
+        "Ana",
+        "--asunto",
+        "Queja",
+        "--sin-esperar-ocr",
+    )
     db = sqlite3.connect(data_dir / "oficialia.sqlite3")
     db.execute("DROP TRIGGER events_no_update")
     db.execute("UPDATE events SET payload = replace(payload, 'Queja', 'Felicitación')")
@@ -103,32 +133,37 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))
 def test_bad_files_exit_65_with_a_spanish_message_and_register_nothing(
-        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, name: str) -> None:
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, name: str
+) -> None:
     content, message = BAD_INPUTS[name]
     path = tmp_path / name
     path.write_bytes(content)
-    code, out, err = run(data_dir, capsys, "intake", str(path), "--remitente", "Ana",
-                         "--asunto", "Queja")
+    code, out, err = run(
+        data_dir, capsys, "intake", str(path), "--remitente", "Ana", "--asunto", "Queja"
+    )
     assert code == 65 and out == ""
     assert name in err and message in err
     code, out, _ = run(data_dir, capsys, "list", "--json")
     assert json.loads(out) == []
 
 
-def test_directory_and_missing_path_are_refused(data_dir: Path, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture) -> None:
+def test_directory_and_missing_path_are_refused(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     for target in (tmp_path, tmp_path / "no-existe.pdf"):
-        code, _, err = run(data_dir, capsys, "intake", str(target), "--remitente", "Ana",
-                           "--asunto", "Queja")
+        code, _, err = run(
+            data_dir, capsys, "intake", str(target), "--remitente", "Ana", "--asunto", "Queja"
+        )
         assert code == 65 and str(target.name) in err
 
 
-def test_missing_tesseract_says_how_to_install(data_dir: Path, letter: Path,
-                                               capsys: pytest.CaptureFixture,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_tesseract_says_how_to_install(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    code, out, err = run(data_dir, capsys, "intake", str(letter), "--remitente", "Ana",
-                         "--asunto", "Queja")
+    code, out, err = run(
+        data_dir, capsys, "intake", str(letter), "--remitente", "Ana", "--asunto", "Queja"
+    )
     # The filing is registered (registration never waits for OCR); OCR stays queued.
     assert out.strip().endswith("000001")
     assert code == 69 and "tesseract-ocr-spa" in err
@@ -137,10 +172,12 @@ def test_missing_tesseract_says_how_to_install(data_dir: Path, letter: Path,
     assert json.loads(out)["pages_pending"] == 1
 
 
-def test_store_check_reports_a_damaged_document(data_dir: Path, letter: Path,
-                                                capsys: pytest.CaptureFixture) -> None:
-    folio = run(data_dir, capsys, "intake", str(letter), "--remitente", "Ana",
-                "--asunto", "Queja")[1].strip()
+def test_store_check_reports_a_damaged_document(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folio = run(data_dir, capsys, "intake", str(letter), "--remitente", "Ana", "--asunto", "Queja")[
+        1
+    ].strip()
     code, out, _ = run(data_dir, capsys, "store", "check")
     assert code == 0 and "Todo en orden." in out
     assert json.loads(run(data_dir, capsys, "store", "check", "--json")[1])["ok"] is True

@@ -42,9 +42,13 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     trials = previous = 0
     while trials < TRIALS and time.monotonic() - started < BUDGET_SECONDS:
-        child = subprocess.Popen([sys.executable, "-m", "tests.crash_child", str(data_dir),
-                                  str(trials)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_child", str(data_dir), str(trials)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         # Deliberate wall-clock kill: the point is to land at an arbitrary instruction.
         time.sleep(rng.uniform(0.5, 3.0))
         child.send_signal(signal.SIGKILL)
@@ -66,8 +70,11 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     with Store(data_dir) as store:
         progress = OcrWorker(store, settings).run_until_idle()
         assert progress.pages_pending == 0 and progress.pages_failed == 0
-        missing = store.reader().execute(
-            "SELECT count(*) FROM documents WHERE searchable_pdf_sha256 IS NULL").fetchone()[0]
+        missing = (
+            store.reader()
+            .execute("SELECT count(*) FROM documents WHERE searchable_pdf_sha256 IS NULL")
+            .fetchone()[0]
+        )
         assert missing == 0
         check_invariants(store)
         # Files written by killed processes before their row committed are swept; nothing else.

@@ -17,22 +17,24 @@ from mailroom.models import Addressee, Annex, AreaRole, NewFiling, OcrStatus, Se
 from mailroom.samples import render_page_image
 from mailroom.store import Store
 
-
 ZONE = ZoneInfo("America/Mexico_City")
 
 
 def scan(path: Path, *lines: str) -> Path:
     render_page_image(list(lines) or ["Solicitud de licencia"], dpi=150).save(
-        path, "JPEG", dpi=(150, 150), quality=80)
+        path, "JPEG", dpi=(150, 150), quality=80
+    )
     return path
 
 
 def filing(**changes) -> NewFiling:
-    base = NewFiling(sender=Sender("María Peña Ávalos", curp="HEGT761003MDFRNN09"),
-                     subject="Solicitud de licencia de construcción",
-                     addressees=(Addressee("Desarrollo Urbano"),
-                                 Addressee("Tesorería", AreaRole.COPIA)),
-                     fojas_declared=1, annexes=(Annex("Copia de identificación", 1),))
+    base = NewFiling(
+        sender=Sender("María Peña Ávalos", curp="HEGT761003MDFRNN09"),
+        subject="Solicitud de licencia de construcción",
+        addressees=(Addressee("Desarrollo Urbano"), Addressee("Tesorería", AreaRole.COPIA)),
+        fojas_declared=1,
+        annexes=(Annex("Copia de identificación", 1),),
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -41,8 +43,9 @@ def service(store: Store, settings: Settings, clock: FixedClock) -> IntakeServic
     return IntakeService(store, settings, clock=clock)
 
 
-def test_registration_assigns_folio_and_queues_ocr(service: IntakeService, store: Store,
-                                                   tmp_path: Path) -> None:
+def test_registration_assigns_folio_and_queues_ocr(
+    service: IntakeService, store: Store, tmp_path: Path
+) -> None:
     registered = service.register(filing(), [scan(tmp_path / "escrito.jpg")])
     result = registered.filing
     assert result.folio == "OPM-2026-C01-000001"
@@ -56,33 +59,44 @@ def test_registration_assigns_folio_and_queues_ocr(service: IntakeService, store
     assert document.pages[0].ocr_status is OcrStatus.PENDIENTE  # registration did not wait
     assert store.blobs.verify(document.sha256)
     db = store.reader()
-    assert db.execute("SELECT count(*) FROM outbox WHERE filing_uuid = ?",
-                      [result.id]).fetchone()[0] == 1
+    assert (
+        db.execute("SELECT count(*) FROM outbox WHERE filing_uuid = ?", [result.id]).fetchone()[0]
+        == 1
+    )
     assert [e["kind"] for e in db.query("SELECT kind FROM events")] == ["escrito_registrado"]
     assert search.search(db, "OPM-2026-C01-000001").hits[0].folio == result.folio
     assert search.search(db, "Pena").hits[0].folio == result.folio
 
 
-def test_folios_are_sequential_per_device_and_year(store: Store, settings: Settings,
-                                                   tmp_path: Path) -> None:
+def test_folios_are_sequential_per_device_and_year(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     march = FixedClock(datetime(2026, 3, 9, 10, 0, tzinfo=ZONE))
     service = IntakeService(store, settings, clock=march)
-    folios = [service.register(filing(subject=f"Asunto {i}"),
-                               [scan(tmp_path / f"{i}.jpg", f"Escrito número {i}")]).filing.folio
-              for i in range(3)]
+    folios = [
+        service.register(
+            filing(subject=f"Asunto {i}"), [scan(tmp_path / f"{i}.jpg", f"Escrito número {i}")]
+        ).filing.folio
+        for i in range(3)
+    ]
     assert folios == [f"OPM-2026-C01-00000{i}" for i in (1, 2, 3)]
-    next_year = IntakeService(store, settings,
-                              clock=FixedClock(datetime(2027, 1, 2, 9, 0, tzinfo=ZONE)))
-    assert next_year.register(filing(), [scan(tmp_path / "a.jpg", "Otro año")]).filing.folio == \
-        "OPM-2027-C01-000001"
+    next_year = IntakeService(
+        store, settings, clock=FixedClock(datetime(2027, 1, 2, 9, 0, tzinfo=ZONE))
+    )
+    assert (
+        next_year.register(filing(), [scan(tmp_path / "a.jpg", "Otro año")]).filing.folio
+        == "OPM-2027-C01-000001"
+    )
     kiosk = IntakeService(store, dataclasses.replace(settings, device="K02"), clock=march)
-    assert kiosk.register(filing(), [scan(tmp_path / "b.jpg", "Quiosco")]).filing.folio == \
-        "OPM-2026-K02-000001"
+    assert (
+        kiosk.register(filing(), [scan(tmp_path / "b.jpg", "Quiosco")]).filing.folio
+        == "OPM-2026-K02-000001"
+    )
 
 
-def test_failed_registration_leaves_no_gap_and_no_rows(service: IntakeService, store: Store,
-                                                       tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_registration_leaves_no_gap_and_no_rows(
+    service: IntakeService, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("disco lleno a media transacción")
 
@@ -94,20 +108,25 @@ def test_failed_registration_leaves_no_gap_and_no_rows(service: IntakeService, s
     assert db.execute("SELECT count(*) FROM filings").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
-    assert service.register(filing(), [scan(tmp_path / "y.jpg", "Segundo")]).filing.folio == \
-        "OPM-2026-C01-000001"
+    assert (
+        service.register(filing(), [scan(tmp_path / "y.jpg", "Segundo")]).filing.folio
+        == "OPM-2026-C01-000001"
+    )
 
 
-def test_declared_fojas_differing_from_scanned_pages_warns(service: IntakeService,
-                                                           tmp_path: Path) -> None:
+def test_declared_fojas_differing_from_scanned_pages_warns(
+    service: IntakeService, tmp_path: Path
+) -> None:
     registered = service.register(filing(fojas_declared=3), [scan(tmp_path / "e.jpg")])
     assert registered.filing.fojas_match is False
     assert registered.warnings == (
-        "Se declararon 3 fojas y se digitalizaron 1 páginas; ambas cifras constan en el acuse.",)
+        "Se declararon 3 fojas y se digitalizaron 1 páginas; ambas cifras constan en el acuse.",
+    )
 
 
 def test_duplicate_document_is_refused_with_its_folio_then_allowed_with_a_reason(
-        service: IntakeService, store: Store, tmp_path: Path) -> None:
+    service: IntakeService, store: Store, tmp_path: Path
+) -> None:
     page = scan(tmp_path / "escrito.jpg", "Queja vecinal")
     first = service.register(filing(), [page]).filing
     with pytest.raises(DuplicateDocument) as refused:
@@ -116,8 +135,9 @@ def test_duplicate_document_is_refused_with_its_folio_then_allowed_with_a_reason
     assert f"ya se registró con el folio {first.folio}" in str(refused.value)
     assert store.reader().execute("SELECT count(*) FROM filings").fetchone()[0] == 1
 
-    again = service.register(filing(duplicate_override_reason="El ciudadano lo presenta de nuevo "
-                                                              "para otra área"), [page])
+    again = service.register(
+        filing(duplicate_override_reason="El ciudadano lo presenta de nuevo para otra área"), [page]
+    )
     assert again.filing.folio == "OPM-2026-C01-000002"
     assert any("documento repetido" in w for w in again.warnings)
     payload = store.reader().execute("SELECT payload FROM events ORDER BY seq DESC").fetchone()[0]
@@ -130,16 +150,20 @@ def test_same_file_twice_in_one_filing_is_refused(service: IntakeService, tmp_pa
         service.register(filing(), [page, page])
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"sender": Sender("   ")}, "El nombre del remitente es obligatorio"),
-    ({"subject": ""}, "El asunto es obligatorio"),
-    ({"sender": Sender("Ana", curp="HEGT761003MDFRNN08")}, "CURP"),
-    ({"sender": Sender("Ana", rfc="HEGT7610034S3")}, "RFC"),
-    ({"fojas_declared": -1}, "negativas"),
-    ({"sender": Sender("Ana", email="ana-en-correo")}, "correo"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"sender": Sender("   ")}, "El nombre del remitente es obligatorio"),
+        ({"subject": ""}, "El asunto es obligatorio"),
+        ({"sender": Sender("Ana", curp="HEGT761003MDFRNN08")}, "CURP"),
+        ({"sender": Sender("Ana", rfc="HEGT7610034S3")}, "RFC"),
+        ({"fojas_declared": -1}, "negativas"),
+        ({"sender": Sender("Ana", email="ana-en-correo")}, "correo"),
+    ],
+)
 def test_invalid_fields_are_refused_before_anything_is_stored(
-        service: IntakeService, store: Store, tmp_path: Path, changes: dict, message: str) -> None:
+    service: IntakeService, store: Store, tmp_path: Path, changes: dict, message: str
+) -> None:
     with pytest.raises(InvalidInput, match=message):
         service.register(filing(**changes), [scan(tmp_path / "v.jpg")])
     assert store.reader().execute("SELECT count(*) FROM filings").fetchone()[0] == 0
@@ -147,7 +171,8 @@ def test_invalid_fields_are_refused_before_anything_is_stored(
 
 
 def test_unreadable_file_registers_nothing_and_leaves_no_files(
-        service: IntakeService, store: Store, settings: Settings, tmp_path: Path) -> None:
+    service: IntakeService, store: Store, settings: Settings, tmp_path: Path
+) -> None:
     good = scan(tmp_path / "bueno.jpg")
     empty = tmp_path / "vacio.pdf"
     empty.write_bytes(b"")

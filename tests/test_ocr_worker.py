@@ -18,15 +18,20 @@ from mailroom.ocr.worker import OcrWorker, TesseractEngine
 from mailroom.samples import render_page_image
 from mailroom.store import Store
 
-LETTER = ["C. PRESIDENTE MUNICIPAL", "PRESENTE", "",
-          "Por medio del presente escrito solicito la revisión",
-          "de la petición de alumbrado público en la calle Niños Héroes."]
+LETTER = [
+    "C. PRESIDENTE MUNICIPAL",
+    "PRESENTE",
+    "",
+    "Por medio del presente escrito solicito la revisión",
+    "de la petición de alumbrado público en la calle Niños Héroes.",
+]
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def scanned_jpeg(path: Path) -> Path:
     render_page_image(LETTER, dpi=300, skew_degrees=0.6, noise=0.02, seed=3).save(
-        path, "JPEG", dpi=(300, 300), quality=80)
+        path, "JPEG", dpi=(300, 300), quality=80
+    )
     return path
 
 
@@ -34,8 +39,10 @@ def digital_pdf(path: Path) -> Path:
     pdf = FPDF(format="letter")
     pdf.add_font("DejaVu", fname=DEJAVU)
     pdf.set_font("DejaVu", size=12)
-    for text in ("Oficio de la Tesorería sobre el predio catastral 12-034.",
-                 "Segunda hoja del oficio: año fiscal 2026."):
+    for text in (
+        "Oficio de la Tesorería sobre el predio catastral 12-034.",
+        "Segunda hoja del oficio: año fiscal 2026.",
+    ):
         pdf.add_page()
         pdf.multi_cell(0, 8, text)
     pdf.output(str(path))
@@ -47,10 +54,16 @@ def register(store: Store, settings: Settings, clock: FixedClock, *files: Path):
     return IntakeService(store, settings, clock=clock).register(new, list(files)).filing
 
 
-def test_scanned_and_digital_pages_become_searchable(store: Store, settings: Settings,
-                                                     clock: FixedClock, tmp_path: Path) -> None:
-    filing = register(store, settings, clock, scanned_jpeg(tmp_path / "escrito.jpg"),
-                      digital_pdf(tmp_path / "oficio.pdf"))
+def test_scanned_and_digital_pages_become_searchable(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    filing = register(
+        store,
+        settings,
+        clock,
+        scanned_jpeg(tmp_path / "escrito.jpg"),
+        digital_pdf(tmp_path / "oficio.pdf"),
+    )
     seen = []
     progress = OcrWorker(store, settings, on_progress=seen.append).run_until_idle()
     assert (progress.pages_total, progress.pages_done, progress.pages_pending) == (3, 3, 0)
@@ -76,13 +89,18 @@ def test_scanned_and_digital_pages_become_searchable(store: Store, settings: Set
     assert kinds == ["escrito_registrado", "ocr_terminado", "ocr_terminado"]
 
 
-def test_pages_left_by_a_dead_process_are_resumed(store: Store, settings: Settings,
-                                                  clock: FixedClock, tmp_path: Path) -> None:
+def test_pages_left_by_a_dead_process_are_resumed(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
     filing = register(store, settings, clock, scanned_jpeg(tmp_path / "e.jpg"))
     dead_owner = f"{socket.gethostname()}:999999999:abcd"
-    store.write(lambda db: db.execute(
-        "UPDATE pages SET ocr_status = 'procesando', lease_owner = ?, "
-        "lease_expires = '2999-01-01T00:00:00+00:00'", [dead_owner]))
+    store.write(
+        lambda db: db.execute(
+            "UPDATE pages SET ocr_status = 'procesando', lease_owner = ?, "
+            "lease_expires = '2999-01-01T00:00:00+00:00'",
+            [dead_owner],
+        )
+    )
     progress = OcrWorker(store, settings).run_until_idle()
     assert progress.pages_done == 1
     page = get_filing(store.reader(), filing.folio).documents[0].pages[0]
@@ -104,7 +122,8 @@ class FlakyEngine(TesseractEngine):
 
 
 def test_a_failing_page_is_retried_then_marked_and_the_document_still_completes(
-        store: Store, settings: Settings, clock: FixedClock, tmp_path: Path) -> None:
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
     good = scanned_jpeg(tmp_path / "bueno.jpg")
     bad = tmp_path / "malo.jpg"
     render_page_image(["Hoja que falla"], dpi=150).save(bad, "JPEG", dpi=(150, 150))
@@ -122,12 +141,15 @@ def test_a_failing_page_is_retried_then_marked_and_the_document_still_completes(
 
 class NoTesseract(TesseractEngine):
     def check(self, languages: str) -> None:
-        raise ToolMissing("No se encontró tesseract. Instálelo: sudo apt-get install "
-                          "tesseract-ocr tesseract-ocr-spa")
+        raise ToolMissing(
+            "No se encontró tesseract. Instálelo: sudo apt-get install "
+            "tesseract-ocr tesseract-ocr-spa"
+        )
 
 
-def test_missing_tesseract_keeps_pages_queued(store: Store, settings: Settings,
-                                              clock: FixedClock, tmp_path: Path) -> None:
+def test_missing_tesseract_keeps_pages_queued(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
     register(store, settings, clock, scanned_jpeg(tmp_path / "e.jpg"))
     with pytest.raises(ToolMissing, match="tesseract-ocr-spa"):
         OcrWorker(store, settings, engine=NoTesseract()).run_until_idle()
@@ -135,18 +157,22 @@ def test_missing_tesseract_keeps_pages_queued(store: Store, settings: Settings,
     assert (progress.pages_pending, progress.pages_failed) == (1, 0)
 
 
-def test_background_worker_picks_up_new_registrations(store: Store, settings: Settings,
-                                                      clock: FixedClock, tmp_path: Path) -> None:
+def test_background_worker_picks_up_new_registrations(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
     import threading
 
     finished = threading.Event()
-    worker = OcrWorker(store, settings,
-                       on_progress=lambda p: finished.set() if p.finished else None)
+    worker = OcrWorker(
+        store, settings, on_progress=lambda p: finished.set() if p.finished else None
+    )
     worker.start()
     try:
         service = IntakeService(store, settings, clock=clock, on_registered=worker.notify)
-        service.register(NewFiling(sender=Sender("Ana"), subject="Poda de árbol"),
-                         [scanned_jpeg(tmp_path / "e.jpg")])
+        service.register(
+            NewFiling(sender=Sender("Ana"), subject="Poda de árbol"),
+            [scanned_jpeg(tmp_path / "e.jpg")],
+        )
         assert finished.wait(timeout=120)
     finally:
         worker.stop()

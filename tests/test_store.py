@@ -16,8 +16,12 @@ def test_connections_use_wal_full_sync_foreign_keys_and_busy_timeout(store: Stor
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    writer_pragmas = store.write(lambda w: (w.execute("PRAGMA synchronous").fetchone()[0],
-                                            w.execute("PRAGMA foreign_keys").fetchone()[0]))
+    writer_pragmas = store.write(
+        lambda w: (
+            w.execute("PRAGMA synchronous").fetchone()[0],
+            w.execute("PRAGMA foreign_keys").fetchone()[0],
+        )
+    )
     assert writer_pragmas == (2, 1)
 
 
@@ -28,12 +32,14 @@ def test_migrations_are_recorded_once(data_dir: Path) -> None:
     second = Store(data_dir)
     assert second.migrations_applied == []
     assert [r["name"] for r in second.reader().query("SELECT name FROM _migrations")] == [
-        "m001_initial_schema"]
+        "m001_initial_schema"
+    ]
     second.close()
 
 
-def test_database_is_backed_up_before_a_new_migration(data_dir: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_is_backed_up_before_a_new_migration(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Store(data_dir).close()
     db = connect(data_dir / "oficialia.sqlite3")
     db.execute("INSERT INTO folio_sequences VALUES ('C01', 2026, 41)")
@@ -42,9 +48,11 @@ def test_database_is_backed_up_before_a_new_migration(data_dir: Path,
     def m999_add_column(db) -> None:
         db.execute("ALTER TABLE filings ADD COLUMN nota TEXT")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS",
-                        [*migrations.MIGRATIONS, migrations.Migration("m999_add_column",
-                                                                      m999_add_column)])
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration("m999_add_column", m999_add_column)],
+    )
     store = Store(data_dir)
     assert store.migrations_applied == ["m999_add_column"]
     backups = list((data_dir / "backups").glob("*antes-de-m999_add_column.sqlite3"))
@@ -56,16 +64,20 @@ def test_database_is_backed_up_before_a_new_migration(data_dir: Path,
     store.close()
 
 
-def test_failed_migration_rolls_back_and_stays_pending(data_dir: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_rolls_back_and_stays_pending(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Store(data_dir).close()
 
     def m998_broken(db) -> None:
         db.execute("CREATE TABLE half_done (x)")
         db.execute("THIS IS NOT SQL")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS",
-                        [*migrations.MIGRATIONS, migrations.Migration("m998_broken", m998_broken)])
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration("m998_broken", m998_broken)],
+    )
     with pytest.raises(sqlite3.OperationalError):
         Store(data_dir)
     db = connect(data_dir / "oficialia.sqlite3")
@@ -106,8 +118,11 @@ def test_events_table_refuses_updates_and_deletes(store: Store) -> None:
 
     from mailroom import audit
 
-    store.write(lambda db: audit.append_event(db, at=datetime.now(UTC), actor="a", kind="k",
-                                              filing_id=None, payload={}))
+    store.write(
+        lambda db: audit.append_event(
+            db, at=datetime.now(UTC), actor="a", kind="k", filing_id=None, payload={}
+        )
+    )
     with pytest.raises(sqlite3.IntegrityError, match="solo admite anexar"):
         store.write(lambda db: db.execute("UPDATE events SET actor = 'b'"))
     with pytest.raises(sqlite3.IntegrityError, match="solo admite anexar"):

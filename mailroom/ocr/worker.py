@@ -24,7 +24,7 @@ import sqlite_utils
 
 from mailroom import audit
 from mailroom.config import Settings
-from mailroom.errors import OcrFailed, OficialiaError, ToolMissing
+from mailroom.errors import OficialiaError, ToolMissing
 from mailroom.filings import ocr_progress
 from mailroom.models import OcrProgress, OcrStatus, PageSource
 from mailroom.ocr.assemble import PagePdf, assemble_pdf
@@ -66,8 +66,14 @@ class _Claim:
 
 
 class OcrWorker:
-    def __init__(self, store: Store, settings: Settings, *, engine: OcrEngine | None = None,
-                 on_progress: Callable[[OcrProgress], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        engine: OcrEngine | None = None,
+        on_progress: Callable[[OcrProgress], None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.engine = engine or TesseractEngine()
@@ -147,15 +153,18 @@ class OcrWorker:
                 new_blob = None
             else:
                 assert claim.image_sha256 is not None
-                page = self.engine.ocr_page(self.store.blobs.path(claim.image_sha256),
-                                            dpi=claim.dpi or self.settings.default_dpi,
-                                            languages=self.settings.ocr_languages)
+                page = self.engine.ocr_page(
+                    self.store.blobs.path(claim.image_sha256),
+                    dpi=claim.dpi or self.settings.default_dpi,
+                    languages=self.settings.ocr_languages,
+                )
                 new_blob = self.store.blobs.put_bytes(page.pdf)
                 result = (page.text, page.confidence, new_blob[0])
         except ToolMissing:
             raise
         except OficialiaError as error:
-            self.store.write(lambda db: _record_failure(db, claim, error.message))
+            message = error.message
+            self.store.write(lambda db: _record_failure(db, claim, message))
         except Exception as error:  # noqa: BLE001 - one bad page must not stop the others
             message = f"Error inesperado al leer la página: {error}"
             self.store.write(lambda db: _record_failure(db, claim, message))
@@ -169,22 +178,25 @@ class OcrWorker:
         rows = self.store.reader().query(
             "SELECT d.id FROM documents d WHERE d.searchable_pdf_sha256 IS NULL AND NOT EXISTS "
             "(SELECT 1 FROM pages p WHERE p.document_id = d.id AND p.ocr_status IN (?, ?))",
-            [OcrStatus.PENDIENTE.value, OcrStatus.PROCESANDO.value])
+            [OcrStatus.PENDIENTE.value, OcrStatus.PROCESANDO.value],
+        )
         for row in list(rows):
             self._finish_document(row["id"])
 
     def _finish_document(self, document_id: int) -> None:
         db = self.store.reader()
         doc = next(db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
-        pages = list(db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no",
-                              [document_id]))
+        pages = list(
+            db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [document_id])
+        )
         settled = {OcrStatus.HECHA.value, OcrStatus.FALLIDA.value}
         if doc["searchable_pdf_sha256"] or any(p["ocr_status"] not in settled for p in pages):
             return
         pdf = assemble_pdf([self._page_pdf(doc, p) for p in pages])
         sha, size = self.store.blobs.put_bytes(pdf)
-        self.store.write(lambda w: _record_document(w, doc, sha, size, self.settings.clerk,
-                                                    self.settings.zone))
+        self.store.write(
+            lambda w: _record_document(w, doc, sha, size, self.settings.clerk, self.settings.zone)
+        )
 
     def _page_pdf(self, doc: dict[str, Any], page: dict[str, Any]) -> PagePdf:
         original = self.store.blobs.path(doc["sha256"])
@@ -200,8 +212,10 @@ class OcrWorker:
         now = _utc_now()
         host = socket.gethostname()
         stale = []
-        for row in db.query("SELECT id, lease_owner, lease_expires FROM pages WHERE ocr_status = ?",
-                            [OcrStatus.PROCESANDO.value]):
+        for row in db.query(
+            "SELECT id, lease_owner, lease_expires FROM pages WHERE ocr_status = ?",
+            [OcrStatus.PROCESANDO.value],
+        ):
             owner_host, _, rest = (row["lease_owner"] or "").partition(":")
             pid = rest.partition(":")[0]
             expired = (row["lease_expires"] or "") < now
@@ -213,73 +227,129 @@ class OcrWorker:
         return len(stale)
 
     def _claim_next(self, db: sqlite_utils.Database) -> _Claim | None:
-        row = next(db.query(
-            "SELECT p.id, p.document_id, p.page_no, p.source, p.image_sha256, p.dpi, p.attempts, "
-            "d.sha256 AS document_sha256 FROM pages p JOIN documents d ON d.id = p.document_id "
-            "WHERE p.ocr_status = ? ORDER BY p.id LIMIT 1", [OcrStatus.PENDIENTE.value]), None)
+        row = next(
+            db.query(
+                "SELECT p.id, p.document_id, p.page_no, p.source, p.image_sha256, p.dpi, "
+                "p.attempts, "
+                "d.sha256 AS document_sha256 FROM pages p JOIN documents d ON d.id = p.document_id "
+                "WHERE p.ocr_status = ? ORDER BY p.id LIMIT 1",
+                [OcrStatus.PENDIENTE.value],
+            ),
+            None,
+        )
         if row is None:
             return None
         expires = (datetime.now(UTC) + LEASE).isoformat()
-        db.execute("UPDATE pages SET ocr_status = ?, lease_owner = ?, lease_expires = ? WHERE id = ?",
-                   [OcrStatus.PROCESANDO.value, self.owner, expires, row["id"]])
-        return _Claim(row["id"], row["document_id"], row["page_no"], PageSource(row["source"]),
-                      row["image_sha256"], row["dpi"], row["document_sha256"], row["attempts"])
+        db.execute(
+            "UPDATE pages SET ocr_status = ?, lease_owner = ?, lease_expires = ? WHERE id = ?",
+            [OcrStatus.PROCESANDO.value, self.owner, expires, row["id"]],
+        )
+        return _Claim(
+            row["id"],
+            row["document_id"],
+            row["page_no"],
+            PageSource(row["source"]),
+            row["image_sha256"],
+            row["dpi"],
+            row["document_sha256"],
+            row["attempts"],
+        )
 
     def _has_pending(self, source: PageSource) -> bool:
-        return bool(self.store.reader().execute(
-            "SELECT 1 FROM pages WHERE ocr_status = ? AND source = ? LIMIT 1",
-            [OcrStatus.PENDIENTE.value, source.value]).fetchone())
+        return bool(
+            self.store.reader()
+            .execute(
+                "SELECT 1 FROM pages WHERE ocr_status = ? AND source = ? LIMIT 1",
+                [OcrStatus.PENDIENTE.value, source.value],
+            )
+            .fetchone()
+        )
 
 
-def _record_success(db: sqlite_utils.Database, claim: _Claim, owner: str,
-                    result: tuple[str, float | None, str | None],
-                    new_blob: tuple[str, int] | None) -> None:
+def _record_success(
+    db: sqlite_utils.Database,
+    claim: _Claim,
+    owner: str,
+    result: tuple[str, float | None, str | None],
+    new_blob: tuple[str, int] | None,
+) -> None:
     text, confidence, page_pdf = result
     if new_blob:
-        db.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-                   [new_blob[0], new_blob[1], _utc_now()])
+        db.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+            [new_blob[0], new_blob[1], _utc_now()],
+        )
     db.execute(
-        "UPDATE pages SET ocr_status = ?, text = ?, confidence = ?, page_pdf_sha256 = ?, error = NULL,"
+        "UPDATE pages SET ocr_status = ?, text = ?, confidence = ?, page_pdf_sha256 = ?, "
+        "error = NULL,"
         " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL "
         "WHERE id = ? AND lease_owner = ?",
-        [OcrStatus.HECHA.value, text, confidence, page_pdf, claim.page_id, owner])
+        [OcrStatus.HECHA.value, text, confidence, page_pdf, claim.page_id, owner],
+    )
 
 
 def _record_failure(db: sqlite_utils.Database, claim: _Claim, message: str) -> None:
     attempts = claim.attempts + 1
     status = OcrStatus.FALLIDA if attempts >= MAX_ATTEMPTS else OcrStatus.PENDIENTE
-    db.execute("UPDATE pages SET ocr_status = ?, error = ?, attempts = ?, lease_owner = NULL, "
-               "lease_expires = NULL WHERE id = ?", [status.value, message, attempts, claim.page_id])
+    db.execute(
+        "UPDATE pages SET ocr_status = ?, error = ?, attempts = ?, lease_owner = NULL, "
+        "lease_expires = NULL WHERE id = ?",
+        [status.value, message, attempts, claim.page_id],
+    )
 
 
 def _release(db: sqlite_utils.Database, page_id: int) -> None:
-    db.execute("UPDATE pages SET ocr_status = ?, lease_owner = NULL, lease_expires = NULL "
-               "WHERE id = ? AND ocr_status = ?",
-               [OcrStatus.PENDIENTE.value, page_id, OcrStatus.PROCESANDO.value])
+    db.execute(
+        "UPDATE pages SET ocr_status = ?, lease_owner = NULL, lease_expires = NULL "
+        "WHERE id = ? AND ocr_status = ?",
+        [OcrStatus.PENDIENTE.value, page_id, OcrStatus.PROCESANDO.value],
+    )
 
 
-def _record_document(db: sqlite_utils.Database, doc: dict[str, Any], sha: str, size: int,
-                     actor: str, zone: Any) -> None:
-    current = db.execute("SELECT searchable_pdf_sha256 FROM documents WHERE id = ?",
-                         [doc["id"]]).fetchone()
+def _record_document(
+    db: sqlite_utils.Database, doc: dict[str, Any], sha: str, size: int, actor: str, zone: Any
+) -> None:
+    current = db.execute(
+        "SELECT searchable_pdf_sha256 FROM documents WHERE id = ?", [doc["id"]]
+    ).fetchone()
     if current[0]:  # another worker finished it first
         return
-    db.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-               [sha, size, _utc_now()])
+    db.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+        [sha, size, _utc_now()],
+    )
     db.execute("UPDATE documents SET searchable_pdf_sha256 = ? WHERE id = ?", [sha, doc["id"]])
     filing = doc["filing_uuid"]
-    text = "\n".join(r[0] for r in db.execute(
-        "SELECT p.text FROM pages p JOIN documents d ON d.id = p.document_id "
-        "WHERE d.filing_uuid = ? AND p.ocr_status = ? ORDER BY d.ordinal, p.page_no",
-        [filing, OcrStatus.HECHA.value]))
-    db.execute("UPDATE filings_fts SET ocr_text = ? WHERE rowid = "
-               "(SELECT rowid FROM filings WHERE uuid = ?)", [text, filing])
-    failed = db.execute("SELECT count(*) FROM pages WHERE document_id = ? AND ocr_status = ?",
-                        [doc["id"], OcrStatus.FALLIDA.value]).fetchone()[0]
-    audit.append_event(db, at=datetime.now(zone).replace(microsecond=0), actor=actor,
-                       kind="ocr_terminado", filing_id=filing,
-                       payload={"document_sha256": doc["sha256"], "searchable_pdf_sha256": sha,
-                                "pages": doc["page_count"], "failed_pages": failed})
+    text = "\n".join(
+        r[0]
+        for r in db.execute(
+            "SELECT p.text FROM pages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.filing_uuid = ? AND p.ocr_status = ? ORDER BY d.ordinal, p.page_no",
+            [filing, OcrStatus.HECHA.value],
+        )
+    )
+    db.execute(
+        "UPDATE filings_fts SET ocr_text = ? WHERE rowid = "
+        "(SELECT rowid FROM filings WHERE uuid = ?)",
+        [text, filing],
+    )
+    failed = db.execute(
+        "SELECT count(*) FROM pages WHERE document_id = ? AND ocr_status = ?",
+        [doc["id"], OcrStatus.FALLIDA.value],
+    ).fetchone()[0]
+    audit.append_event(
+        db,
+        at=datetime.now(zone).replace(microsecond=0),
+        actor=actor,
+        kind="ocr_terminado",
+        filing_id=filing,
+        payload={
+            "document_sha256": doc["sha256"],
+            "searchable_pdf_sha256": sha,
+            "pages": doc["page_count"],
+            "failed_pages": failed,
+        },
+    )
 
 
 def _utc_now() -> str:

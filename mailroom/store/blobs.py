@@ -54,6 +54,7 @@ class BlobStore:
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as out:
+
                 def write(chunk: bytes) -> None:
                     nonlocal size
                     digest.update(chunk)
@@ -74,16 +75,19 @@ class BlobStore:
             return sha, size
         except OSError as error:
             temp.unlink(missing_ok=True)
-            raise StorageError(f"No se pudo guardar un archivo en {self.root}: {error.strerror}. "
-                               "Revise el espacio libre y los permisos del disco.",
-                               path=self.root) from error
+            raise StorageError(
+                f"No se pudo guardar un archivo en {self.root}: {error.strerror}. "
+                "Revise el espacio libre y los permisos del disco.",
+                path=self.root,
+            ) from error
 
     def read_bytes(self, sha256: str) -> bytes:
         try:
             return self.path(sha256).read_bytes()
         except OSError as error:
-            raise IntegrityProblem(f"Falta el archivo {sha256} en el almacén de documentos.",
-                                   sha256=sha256) from error
+            raise IntegrityProblem(
+                f"Falta el archivo {sha256} en el almacén de documentos.", sha256=sha256
+            ) from error
 
     def verify(self, sha256: str) -> bool:
         """Whether the stored file exists and still hashes to its name."""

@@ -29,8 +29,12 @@ class StoreReport:
 
     @property
     def ok(self) -> bool:
-        return (self.sqlite_integrity == "ok" and not self.folio_problems and not self.bad_blobs
-                and self.audit.ok)
+        return (
+            self.sqlite_integrity == "ok"
+            and not self.folio_problems
+            and not self.bad_blobs
+            and self.audit.ok
+        )
 
 
 def referenced_blobs(db: sqlite_utils.Database) -> set[str]:
@@ -40,26 +44,36 @@ def referenced_blobs(db: sqlite_utils.Database) -> set[str]:
 def folio_problems(db: sqlite_utils.Database) -> list[str]:
     problems = []
     for row in db.query("SELECT device, year, last_seq FROM folio_sequences ORDER BY device, year"):
-        seqs = [r[0] for r in db.execute(
-            "SELECT seq FROM filings WHERE device = ? AND year = ? ORDER BY seq",
-            [row["device"], row["year"]])]
+        seqs = [
+            r[0]
+            for r in db.execute(
+                "SELECT seq FROM filings WHERE device = ? AND year = ? ORDER BY seq",
+                [row["device"], row["year"]],
+            )
+        ]
         expected = list(range(1, row["last_seq"] + 1))
         if seqs != expected:
             missing = sorted(set(expected) - set(seqs))[:5]
-            problems.append(f"equipo {row['device']}, {row['year']}: la numeración no es "
-                            f"continua (faltan {missing or 'ninguno'}, hay {len(seqs)} de "
-                            f"{row['last_seq']})")
+            problems.append(
+                f"equipo {row['device']}, {row['year']}: la numeración no es "
+                f"continua (faltan {missing or 'ninguno'}, hay {len(seqs)} de "
+                f"{row['last_seq']})"
+            )
     return problems
 
 
-def check_store(store: Store, *, sweep: bool = False,
-                sweep_older_than_seconds: float = 3600) -> StoreReport:
+def check_store(
+    store: Store, *, sweep: bool = False, sweep_older_than_seconds: float = 3600
+) -> StoreReport:
     db = store.reader()
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     referenced = referenced_blobs(db)
     bad = tuple(sorted(sha for sha in referenced if not store.blobs.verify(sha)))
-    swept = tuple(store.blobs.sweep_orphans(
-        referenced, older_than_seconds=sweep_older_than_seconds)) if sweep else ()
+    swept = (
+        tuple(store.blobs.sweep_orphans(referenced, older_than_seconds=sweep_older_than_seconds))
+        if sweep
+        else ()
+    )
     return StoreReport(
         sqlite_integrity=integrity,
         filings=db.execute("SELECT count(*) FROM filings").fetchone()[0],

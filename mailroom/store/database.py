@@ -18,18 +18,23 @@ def connect(path: Path) -> sqlite_utils.Database:
     """A connection in autocommit mode: transactions are always explicit (see :func:`immediate`)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
-            raise StorageError(f"La base de datos {path} no admite el modo WAL ({mode}).", path=path)
+            raise StorageError(
+                f"La base de datos {path} no admite el modo WAL ({mode}).", path=path
+            )
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as error:
         raise StorageError(
             f"No se pudo abrir la base de datos {path}: {error}. Si el archivo está dañado, "
-            "restaure la copia más reciente de la carpeta backups/.", path=path) from error
+            "restaure la copia más reciente de la carpeta backups/.",
+            path=path,
+        ) from error
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
@@ -39,8 +44,9 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
     ``BEGIN IMMEDIATE`` rather than sqlite-utils' deferred ``BEGIN``: a deferred transaction that
     reads first and writes later can fail with SQLITE_BUSY_SNAPSHOT when another process wrote in
-    between (busy_timeout does not help there). Folio allocation and the audit chain read-then-write,
-    so they must hold the lock from the start. sqlite-utils calls made inside nest as savepoints.
+    between (busy_timeout does not help there). Folio allocation and the audit chain read, then
+    write, so they must hold the lock from the start. sqlite-utils calls made inside nest as
+    savepoints.
     """
     db.execute("BEGIN IMMEDIATE")
     try:

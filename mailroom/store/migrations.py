@@ -26,7 +26,9 @@ class Migration:
 MIGRATIONS: list[Migration] = []
 
 
-def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+def migration(
+    function: Callable[[sqlite_utils.Database], None],
+) -> Callable[[sqlite_utils.Database], None]:
     MIGRATIONS.append(Migration(function.__name__, function))
     return function
 
@@ -40,7 +42,9 @@ def _run(db: sqlite_utils.Database, statements: str) -> None:
 
 @migration
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
-    _run(db, """
+    _run(
+        db,
+        """
 CREATE TABLE folio_sequences (
     device TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -159,7 +163,8 @@ CREATE VIRTUAL TABLE filings_fts USING fts5 (
     folio, sender, subject, ocr_text,
     tokenize = 'unicode61 remove_diacritics 2'
 )
-""")
+""",
+    )
 
 
 def applied(db: sqlite_utils.Database) -> set[str]:
@@ -180,7 +185,9 @@ def migrate(db: sqlite_utils.Database, database_path: Path) -> list[str]:
         return []
     if db.table_names():
         backup(db, database_path, before=todo[0].name)
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
     names = []
     for step in todo:
         with immediate(db):
@@ -188,8 +195,10 @@ def migrate(db: sqlite_utils.Database, database_path: Path) -> list[str]:
             if step.name in applied(db):
                 continue
             step.apply(db)
-            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                       [step.name, datetime.now(UTC).isoformat()])
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [step.name, datetime.now(UTC).isoformat()],
+            )
         names.append(step.name)
     return names
 
