@@ -172,7 +172,7 @@ class IntakeService:
             now=now,
             pages_scanned=pages_scanned,
         )
-        db["filings"].insert(row)
+        db.table("filings").insert(row)
         _insert_children(db, filing_id, new, stored, now.isoformat())
         rowid = db.execute("SELECT rowid FROM filings WHERE uuid = ?", [filing_id]).fetchone()[0]
         db.execute(

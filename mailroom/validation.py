@@ -56,8 +56,8 @@ def _validated_sender(sender: Sender) -> Sender:
 
     return Sender(
         name=_required(sender.name, "El nombre del remitente"),
-        curp=validate_curp(sender.curp) if optional(sender.curp) else None,
-        rfc=validate_rfc(sender.rfc) if optional(sender.rfc) else None,
+        curp=validate_curp(curp) if (curp := optional(sender.curp)) else None,
+        rfc=validate_rfc(rfc) if (rfc := optional(sender.rfc)) else None,
         email=_email(optional(sender.email)),
         phone=optional(sender.phone),
         organization=optional(sender.organization),

@@ -138,7 +138,8 @@ class OcrWorker:
                 self._process(claim)
             except ToolMissing as error:
                 failure.append(error)
-                self.store.write(lambda db, c=claim: _release(db, c.page_id))
+                page_id = claim.page_id
+                self.store.write(lambda db: _release(db, page_id))
             if self.on_progress:
                 self.on_progress(ocr_progress(self.store.reader()))
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import sqlite_utils
 
@@ -64,7 +64,8 @@ class DatabaseWriter:
                 job = self._jobs.get()
                 if job is _STOP:
                     return
-                work, future = job  # type: ignore[misc]
+                work, future = cast(tuple[Callable[[sqlite_utils.Database], object],
+                                          Future[object]], job)
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
