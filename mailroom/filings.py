@@ -170,14 +170,16 @@ def _filing(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) 
 def _document(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) -> Document:
     pages = tuple(
         Page(
-            PageId(p["id"]),
-            p["page_no"],
-            PageSource(p["source"]),
-            p["dpi"],
-            OcrStatus(p["ocr_status"]),
-            p["confidence"],
-            p["text"] if with_text else "",
-            p["error"],
+            id=PageId(p["id"]),
+            page_no=p["page_no"],
+            source=PageSource(p["source"]),
+            dpi=p["dpi"],
+            blank=bool(p["blank"]),
+            rotation=p["rotation"],
+            ocr_status=OcrStatus(p["ocr_status"]),
+            confidence=p["confidence"],
+            text=p["text"] if with_text else "",
+            error=p["error"],
         )
         for p in db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [row["id"]])
     )

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from mailroom import audit
 from mailroom.capture import CapturedDocument, CaptureLimits, capture_file
+from mailroom.capture.blank import looks_blank
 from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
 from mailroom.errors import DuplicateDocument, InvalidInput
@@ -43,6 +44,7 @@ class _StoredPage:
     source: str
     image_sha256: str | None
     dpi: int | None
+    blank: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +145,8 @@ class IntakeService:
                 else:
                     image_sha, size = self.store.blobs.put_file(page.image_path)
                     extra.append((image_sha, size))
-            pages.append(_StoredPage(page.index, page.source, image_sha, page.dpi))
+            blank = page.image_path is not None and _looks_blank(page.image_path)
+            pages.append(_StoredPage(page.index, page.source, image_sha, page.dpi, blank))
         if original_sha != doc.sha256:
             raise InvalidInput(
                 f"{doc.filename} cambió mientras se leía; vuelva a digitalizarlo.", field="files"
@@ -207,6 +210,13 @@ class IntakeService:
                 "Se registró un documento repetido; el motivo queda en la bitácora: "
                 f"{filing.duplicate_override_reason}"
             )
+        for document in filing.documents:
+            blank = [str(page.page_no) for page in document.pages if page.blank]
+            if blank:
+                warnings.append(
+                    f"{document.filename}: la página {', '.join(blank)} parece estar en blanco; "
+                    "revise que se haya digitalizado el lado correcto."
+                )
         return tuple(warnings)
 
 
@@ -292,8 +302,8 @@ def _insert_children(
             ],
         ).lastrowid
         db.conn.executemany(
-            "INSERT INTO pages (document_id, page_no, source, image_sha256, dpi, ocr_status) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pages (document_id, page_no, source, image_sha256, dpi, blank, "
+            "ocr_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     document_id,
@@ -301,11 +311,19 @@ def _insert_children(
                     p.source,
                     p.image_sha256,
                     p.dpi,
+                    int(p.blank),
                     OcrStatus.PENDIENTE.value,
                 )
                 for p in doc.pages
             ],
         )
+
+
+def _looks_blank(image: Path) -> bool:
+    try:
+        return looks_blank(image)
+    except (OSError, ValueError):  # capture already vouched for the image; a flag is not worth
+        return False  # refusing the filing over
 
 
 def _sender_text(new: NewFiling) -> str:

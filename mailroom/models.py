@@ -113,6 +113,8 @@ class Page:
     page_no: int
     source: PageSource
     dpi: int | None
+    blank: bool
+    rotation: int
     ocr_status: OcrStatus
     confidence: float | None
     text: str

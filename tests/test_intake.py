@@ -189,3 +189,22 @@ def test_reading_back_by_folio_and_id(service: IntakeService, store: Store, tmp_
     result = service.register(filing(), [scan(tmp_path / "r.jpg")]).filing
     assert get_filing(store.reader(), result.folio) == result
     assert get_filing(store.reader(), result.id).folio == result.folio
+
+
+def test_a_blank_sheet_is_kept_and_flagged(service: IntakeService, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from mailroom.samples import degrade
+
+    written = render_page_image(["Escrito con reverso en blanco"], dpi=150)
+    blank = degrade(Image.new("L", written.size, 255), skew_degrees=0.4, noise=0.05, seed=2)
+    path = tmp_path / "dos-caras.tif"
+    written.save(path, "TIFF", save_all=True, append_images=[blank], dpi=(150, 150))
+    registered = service.register(filing(fojas_declared=2), [path])
+    pages = registered.filing.documents[0].pages
+    assert [p.blank for p in pages] == [False, True]
+    assert registered.filing.pages_scanned == 2  # every sheet stays on the register
+    assert registered.warnings == (
+        "dos-caras.tif: la página 2 parece estar en blanco; revise que se haya digitalizado "
+        "el lado correcto.",
+    )

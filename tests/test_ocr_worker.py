@@ -177,3 +177,38 @@ def test_background_worker_picks_up_new_registrations(
     finally:
         worker.stop()
     assert ocr_progress(store.reader()).pages_done == 1
+
+
+def test_an_upside_down_scan_is_turned_upright_before_it_is_indexed(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    page = render_page_image(LETTER * 3, dpi=300, noise=0.02, seed=5)
+    upside_down = tmp_path / "al-reves.jpg"
+    page.rotate(180).save(upside_down, "JPEG", dpi=(300, 300), quality=85)
+    filing = register(store, settings, clock, upside_down)
+    OcrWorker(store, settings).run_until_idle()
+
+    document = get_filing(store.reader(), filing.folio, with_text=True).documents[0]
+    turned = document.pages[0]
+    assert turned.rotation == 180
+    assert "petición" in turned.text and turned.confidence > 80
+    assert document.sha256 == filing.documents[0].sha256  # the evidence itself is untouched
+    assert store.blobs.verify(document.sha256)
+    with pdfplumber.open(store.blobs.path(document.searchable_pdf_sha256)) as pdf:
+        assert "PRESIDENTE" in pdf.pages[0].extract_text()
+    assert search.search(store.reader(), "ninos heroes").hits[0].folio == filing.folio
+
+
+def test_an_upright_page_is_not_sent_to_orientation_detection(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    class CountingEngine(TesseractEngine):
+        detections = 0
+
+        def detect_rotation(self, image: Path, *, dpi: int) -> int | None:
+            CountingEngine.detections += 1
+            return super().detect_rotation(image, dpi=dpi)
+
+    register(store, settings, clock, scanned_jpeg(tmp_path / "derecho.jpg"))
+    OcrWorker(store, settings, engine=CountingEngine()).run_until_idle()
+    assert CountingEngine.detections == 0

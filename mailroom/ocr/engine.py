@@ -30,6 +30,8 @@ TESSERACT_COMMAND = "tesseract"
 
 # The range tesseract accepts for --dpi; outside it, it silently uses another value and the PDF
 # page would come out at the wrong size.
+# Below this, tesseract's orientation guess is a coin toss (its own docs suggest about 2).
+MIN_ORIENTATION_CONFIDENCE = 2.0
 MIN_DPI = 70
 MAX_DPI = 2400
 
@@ -102,6 +104,28 @@ def ocr_page(
         tsv = output_base.with_suffix(".tsv").read_text("utf-8", errors="replace")
     text, confidence = read_tsv(tsv)
     return PageOcr(text=text, confidence=confidence, pdf=pdf, seconds=time.monotonic() - started)
+
+
+def detect_rotation(image_path: Path, *, dpi: int, timeout: float = 60) -> int | None:
+    """Degrees clockwise that make the page upright (0, 90, 180, 270), by tesseract's orientation
+    detection; ``None`` when it cannot tell (too little text, or not confident)."""
+    try:
+        check_tesseract("osd")
+    except ToolMissing:  # without the osd pack pages are simply OCRed as they come
+        return None
+    arguments = [_installation().command, str(image_path), "-", "--psm", "0", "--dpi", str(dpi),
+                 "-l", "osd"]
+    try:
+        completed = subprocess.run(arguments, env=_child_environment(), capture_output=True,
+                                   timeout=timeout, creationflags=_no_window_flag(), check=False)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    found = dict(re.findall(r"^([A-Za-z ]+):\s*([-\d.]+)\s*$",
+                            completed.stdout.decode("utf-8", "replace"), flags=re.MULTILINE))
+    rotate, confidence = found.get("Rotate"), _float_or_none(found.get("Orientation confidence", ""))
+    if rotate is None or confidence is None or confidence < MIN_ORIENTATION_CONFIDENCE:
+        return None
+    return int(rotate) % 360
 
 
 def read_tsv(tsv: str) -> tuple[str, float]:

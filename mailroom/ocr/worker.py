@@ -9,6 +9,7 @@ is updated in one transaction, with an audit event.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -28,7 +29,8 @@ from mailroom.errors import OficialiaError, ToolMissing
 from mailroom.filings import ocr_progress
 from mailroom.models import OcrProgress, OcrStatus, PageSource
 from mailroom.ocr.assemble import PagePdf, assemble_pdf
-from mailroom.ocr.engine import PageOcr, check_tesseract, ocr_page
+from mailroom.ocr.engine import PageOcr, check_tesseract, detect_rotation, ocr_page
+from mailroom.ocr.orientation import DOUBTFUL_CONFIDENCE, upright_copy
 from mailroom.ocr.textlayer import extract_page_text
 from mailroom.store import Store
 
@@ -40,6 +42,7 @@ class OcrEngine(Protocol):
     def check(self, languages: str) -> None: ...
     def ocr_page(self, image: Path, *, dpi: int, languages: str) -> PageOcr: ...
     def extract_text(self, pdf: Path, page_index: int) -> str: ...
+    def detect_rotation(self, image: Path, *, dpi: int) -> int | None: ...
 
 
 class TesseractEngine:
@@ -52,6 +55,9 @@ class TesseractEngine:
     def extract_text(self, pdf: Path, page_index: int) -> str:
         return extract_page_text(pdf, page_index)
 
+    def detect_rotation(self, image: Path, *, dpi: int) -> int | None:
+        return detect_rotation(image, dpi=dpi)
+
 
 @dataclass(frozen=True)
 class _Claim:
@@ -63,6 +69,15 @@ class _Claim:
     dpi: int | None
     document_sha256: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class _PageResult:
+    text: str
+    confidence: float | None
+    page_pdf: tuple[str, int] | None = None  # blob of tesseract's one-page PDF
+    upright_image: tuple[str, int] | None = None  # blob of the turned page image, if turned
+    rotation: int = 0
 
 
 class OcrWorker:
@@ -138,8 +153,7 @@ class OcrWorker:
                 self._process(claim)
             except ToolMissing as error:
                 failure.append(error)
-                page_id = claim.page_id
-                self.store.write(lambda db: _release(db, page_id))
+                self.store.write(functools.partial(_release, page_id=claim.page_id))
             if self.on_progress:
                 self.on_progress(ocr_progress(self.store.reader()))
 
@@ -149,18 +163,9 @@ class OcrWorker:
         try:
             if claim.source is PageSource.TEXTO:
                 pdf = self.store.blobs.path(claim.document_sha256)
-                text = self.engine.extract_text(pdf, claim.page_no - 1)
-                result: tuple[str, float | None, str | None] = (text, None, None)
-                new_blob = None
+                result = _PageResult(self.engine.extract_text(pdf, claim.page_no - 1), None)
             else:
-                assert claim.image_sha256 is not None
-                page = self.engine.ocr_page(
-                    self.store.blobs.path(claim.image_sha256),
-                    dpi=claim.dpi or self.settings.default_dpi,
-                    languages=self.settings.ocr_languages,
-                )
-                new_blob = self.store.blobs.put_bytes(page.pdf)
-                result = (page.text, page.confidence, new_blob[0])
+                result = self._ocr_upright(claim)
         except ToolMissing:
             raise
         except OficialiaError as error:
@@ -170,8 +175,29 @@ class OcrWorker:
             message = f"Error inesperado al leer la página: {error}"
             self.store.write(lambda db: _record_failure(db, claim, message))
         else:
-            self.store.write(lambda db: _record_success(db, claim, self.owner, result, new_blob))
+            self.store.write(lambda db: _record_success(db, claim, self.owner, result))
         self._finish_document(claim.document_id)
+
+    def _ocr_upright(self, claim: _Claim) -> _PageResult:
+        assert claim.image_sha256 is not None
+        image = self.store.blobs.path(claim.image_sha256)
+        dpi = claim.dpi or self.settings.default_dpi
+        languages = self.settings.ocr_languages
+        page = self.engine.ocr_page(image, dpi=dpi, languages=languages)
+        turned, rotation = None, 0
+        if page.text and page.confidence < DOUBTFUL_CONFIDENCE:
+            rotation = self.engine.detect_rotation(image, dpi=dpi) or 0
+            if rotation:
+                turned = self.store.blobs.put_bytes(upright_copy(image, rotation, dpi))
+                retry = self.engine.ocr_page(
+                    self.store.blobs.path(turned[0]), dpi=dpi, languages=languages
+                )
+                if retry.confidence > page.confidence:
+                    page = retry
+                else:  # the guess made it worse: keep the page as scanned
+                    turned, rotation = None, 0
+        pdf = self.store.blobs.put_bytes(page.pdf)
+        return _PageResult(page.text, page.confidence, pdf, turned, rotation)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -271,21 +297,29 @@ def _record_success(
     db: sqlite_utils.Database,
     claim: _Claim,
     owner: str,
-    result: tuple[str, float | None, str | None],
-    new_blob: tuple[str, int] | None,
+    result: _PageResult,
 ) -> None:
-    text, confidence, page_pdf = result
-    if new_blob:
-        db.execute(
-            "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-            [new_blob[0], new_blob[1], _utc_now()],
-        )
+    for blob in (result.page_pdf, result.upright_image):
+        if blob:
+            db.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+                [blob[0], blob[1], _utc_now()],
+            )
+    image = result.upright_image[0] if result.upright_image else claim.image_sha256
     db.execute(
         "UPDATE pages SET ocr_status = ?, text = ?, confidence = ?, page_pdf_sha256 = ?, "
-        "error = NULL,"
-        " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL "
-        "WHERE id = ? AND lease_owner = ?",
-        [OcrStatus.HECHA.value, text, confidence, page_pdf, claim.page_id, owner],
+        "image_sha256 = ?, rotation = ?, error = NULL, attempts = attempts + 1, "
+        "lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
+        [
+            OcrStatus.HECHA.value,
+            result.text,
+            result.confidence,
+            result.page_pdf[0] if result.page_pdf else None,
+            image,
+            result.rotation,
+            claim.page_id,
+            owner,
+        ],
     )
 
 

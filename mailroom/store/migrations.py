@@ -126,6 +126,8 @@ CREATE TABLE pages (
     source TEXT NOT NULL CHECK (source IN ('imagen', 'texto')),
     image_sha256 TEXT REFERENCES blobs (sha256),
     dpi INTEGER,
+    blank INTEGER NOT NULL DEFAULT 0,
+    rotation INTEGER NOT NULL DEFAULT 0,
     ocr_status TEXT NOT NULL,
     text TEXT NOT NULL DEFAULT '',
     confidence REAL,
