@@ -205,6 +205,10 @@ def cmd_show(args: argparse.Namespace, store: Store, settings: Settings) -> int:
             f"{states.count('pendiente') + states.count('procesando')} pendientes"
         )
         for page in doc.pages:
+            if page.blank:
+                print(f"  Página {page.page_no}: parece estar en blanco")
+            if page.rotation:
+                print(f"  Página {page.page_no}: venía girada; se enderezó {page.rotation}°")
             if page.error:
                 print(f"  Página {page.page_no}: {page.error}")
             if args.texto and page.text:
