@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pdfplumber
@@ -146,6 +147,15 @@ def test_current_samples_are_not_regenerated(generated, capsys: pytest.CaptureFi
     assert main(["--out", str(out)]) == 0
     assert "ya están al día" in capsys.readouterr().out
     assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == before
+
+
+def test_the_package_runs_as_a_command(generated) -> None:
+    out, _ = generated
+    command = [sys.executable, "-m", "mailroom.samples", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "ya están al día" in result.stdout
+    assert result.stderr == ""
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract no está instalado")
