@@ -16,26 +16,20 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlite_utils
-
-from mailroom import audit
 from mailroom.config import Settings
 from mailroom.errors import OficialiaError, ToolMissing
 from mailroom.filings import ocr_progress
 from mailroom.models import OcrProgress, OcrStatus, PageSource
+from mailroom.ocr import queue
 from mailroom.ocr.assemble import PagePdf, assemble_pdf
 from mailroom.ocr.engine import PageOcr, check_tesseract, detect_rotation, ocr_page
 from mailroom.ocr.orientation import DOUBTFUL_CONFIDENCE, upright_copy
+from mailroom.ocr.queue import Claim, PageResult
 from mailroom.ocr.textlayer import extract_page_text
 from mailroom.store import Store
-
-MAX_ATTEMPTS = 3
-LEASE = timedelta(minutes=15)
 
 
 class OcrEngine(Protocol):
@@ -57,27 +51,6 @@ class TesseractEngine:
 
     def detect_rotation(self, image: Path, *, dpi: int) -> int | None:
         return detect_rotation(image, dpi=dpi)
-
-
-@dataclass(frozen=True)
-class _Claim:
-    page_id: int
-    document_id: int
-    page_no: int
-    source: PageSource
-    image_sha256: str | None
-    dpi: int | None
-    document_sha256: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class _PageResult:
-    text: str
-    confidence: float | None
-    page_pdf: tuple[str, int] | None = None  # blob of tesseract's one-page PDF
-    upright_image: tuple[str, int] | None = None  # blob of the turned page image, if turned
-    rotation: int = 0
 
 
 class OcrWorker:
@@ -104,7 +77,7 @@ class OcrWorker:
     def run_until_idle(self) -> OcrProgress:
         """Process every page waiting now (and any that arrive meanwhile); raises ToolMissing
         without touching the queue when tesseract is not usable."""
-        self.store.write(self._reclaim_abandoned)
+        self.store.write(functools.partial(queue.reclaim_abandoned, owner=self.owner))
         self._finish_settled_documents()
         if self._has_pending(PageSource.IMAGEN):
             self.engine.check(self.settings.ocr_languages)
@@ -146,39 +119,39 @@ class OcrWorker:
 
     def _drain(self, failure: list[BaseException]) -> None:
         while not failure and not self._stop.is_set():
-            claim = self.store.write(self._claim_next)
+            claim = self.store.write(functools.partial(queue.claim_next, owner=self.owner))
             if claim is None:
                 return
             try:
                 self._process(claim)
             except ToolMissing as error:
                 failure.append(error)
-                self.store.write(functools.partial(_release, page_id=claim.page_id))
+                self.store.write(functools.partial(queue.release, page_id=claim.page_id))
             if self.on_progress:
                 self.on_progress(ocr_progress(self.store.reader()))
 
     # -- one page ----------------------------------------------------------------------------
 
-    def _process(self, claim: _Claim) -> None:
+    def _process(self, claim: Claim) -> None:
         try:
             if claim.source is PageSource.TEXTO:
                 pdf = self.store.blobs.path(claim.document_sha256)
-                result = _PageResult(self.engine.extract_text(pdf, claim.page_no - 1), None)
+                result = PageResult(self.engine.extract_text(pdf, claim.page_no - 1), None)
             else:
                 result = self._ocr_upright(claim)
         except ToolMissing:
             raise
         except OficialiaError as error:
             message = error.message
-            self.store.write(lambda db: _record_failure(db, claim, message))
+            self.store.write(lambda db: queue.record_failure(db, claim, message))
         except Exception as error:  # noqa: BLE001 - one bad page must not stop the others
             message = f"Error inesperado al leer la página: {error}"
-            self.store.write(lambda db: _record_failure(db, claim, message))
+            self.store.write(lambda db: queue.record_failure(db, claim, message))
         else:
-            self.store.write(lambda db: _record_success(db, claim, self.owner, result))
+            self.store.write(lambda db: queue.record_success(db, claim, self.owner, result))
         self._finish_document(claim.document_id)
 
-    def _ocr_upright(self, claim: _Claim) -> _PageResult:
+    def _ocr_upright(self, claim: Claim) -> PageResult:
         assert claim.image_sha256 is not None
         image = self.store.blobs.path(claim.image_sha256)
         dpi = claim.dpi or self.settings.default_dpi
@@ -197,7 +170,7 @@ class OcrWorker:
                 else:  # the guess made it worse: keep the page as scanned
                     turned, rotation = None, 0
         pdf = self.store.blobs.put_bytes(page.pdf)
-        return _PageResult(page.text, page.confidence, pdf, turned, rotation)
+        return PageResult(page.text, page.confidence, pdf, turned, rotation)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -222,7 +195,9 @@ class OcrWorker:
         pdf = assemble_pdf([self._page_pdf(doc, p) for p in pages])
         sha, size = self.store.blobs.put_bytes(pdf)
         self.store.write(
-            lambda w: _record_document(w, doc, sha, size, self.settings.clerk, self.settings.zone)
+            lambda w: queue.record_document(
+                w, doc, sha, size, self.settings.clerk, self.settings.zone
+            )
         )
 
     def _page_pdf(self, doc: dict[str, Any], page: dict[str, Any]) -> PagePdf:
@@ -233,169 +208,9 @@ class OcrWorker:
             return PagePdf(source_pdf=original, source_index=page["page_no"] - 1)
         return PagePdf(image_path=self.store.blobs.path(page["image_sha256"]), dpi=page["dpi"])
 
-    # -- queue bookkeeping (run on the writer) -------------------------------------------------
-
-    def _reclaim_abandoned(self, db: sqlite_utils.Database) -> int:
-        now = _utc_now()
-        host = socket.gethostname()
-        stale = []
-        for row in db.query(
-            "SELECT id, lease_owner, lease_expires FROM pages WHERE ocr_status = ?",
-            [OcrStatus.PROCESANDO.value],
-        ):
-            owner_host, _, rest = (row["lease_owner"] or "").partition(":")
-            pid = rest.partition(":")[0]
-            expired = (row["lease_expires"] or "") < now
-            dead = owner_host == host and pid.isdigit() and not _pid_alive(int(pid))
-            if expired or dead or row["lease_owner"] == self.owner:
-                stale.append(row["id"])
-        for page_id in stale:
-            _release(db, page_id)
-        return len(stale)
-
-    def _claim_next(self, db: sqlite_utils.Database) -> _Claim | None:
-        row = next(
-            db.query(
-                "SELECT p.id, p.document_id, p.page_no, p.source, p.image_sha256, p.dpi, "
-                "p.attempts, "
-                "d.sha256 AS document_sha256 FROM pages p JOIN documents d ON d.id = p.document_id "
-                "WHERE p.ocr_status = ? ORDER BY p.id LIMIT 1",
-                [OcrStatus.PENDIENTE.value],
-            ),
-            None,
-        )
-        if row is None:
-            return None
-        expires = (datetime.now(UTC) + LEASE).isoformat()
-        db.execute(
-            "UPDATE pages SET ocr_status = ?, lease_owner = ?, lease_expires = ? WHERE id = ?",
-            [OcrStatus.PROCESANDO.value, self.owner, expires, row["id"]],
-        )
-        return _Claim(
-            row["id"],
-            row["document_id"],
-            row["page_no"],
-            PageSource(row["source"]),
-            row["image_sha256"],
-            row["dpi"],
-            row["document_sha256"],
-            row["attempts"],
-        )
-
     def _has_pending(self, source: PageSource) -> bool:
-        return bool(
-            self.store.reader()
-            .execute(
-                "SELECT 1 FROM pages WHERE ocr_status = ? AND source = ? LIMIT 1",
-                [OcrStatus.PENDIENTE.value, source.value],
-            )
-            .fetchone()
+        row = self.store.reader().execute(
+            "SELECT 1 FROM pages WHERE ocr_status = ? AND source = ? LIMIT 1",
+            [OcrStatus.PENDIENTE.value, source.value],
         )
-
-
-def _record_success(
-    db: sqlite_utils.Database,
-    claim: _Claim,
-    owner: str,
-    result: _PageResult,
-) -> None:
-    for blob in (result.page_pdf, result.upright_image):
-        if blob:
-            db.execute(
-                "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-                [blob[0], blob[1], _utc_now()],
-            )
-    image = result.upright_image[0] if result.upright_image else claim.image_sha256
-    db.execute(
-        "UPDATE pages SET ocr_status = ?, text = ?, confidence = ?, page_pdf_sha256 = ?, "
-        "image_sha256 = ?, rotation = ?, error = NULL, attempts = attempts + 1, "
-        "lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
-        [
-            OcrStatus.HECHA.value,
-            result.text,
-            result.confidence,
-            result.page_pdf[0] if result.page_pdf else None,
-            image,
-            result.rotation,
-            claim.page_id,
-            owner,
-        ],
-    )
-
-
-def _record_failure(db: sqlite_utils.Database, claim: _Claim, message: str) -> None:
-    attempts = claim.attempts + 1
-    status = OcrStatus.FALLIDA if attempts >= MAX_ATTEMPTS else OcrStatus.PENDIENTE
-    db.execute(
-        "UPDATE pages SET ocr_status = ?, error = ?, attempts = ?, lease_owner = NULL, "
-        "lease_expires = NULL WHERE id = ?",
-        [status.value, message, attempts, claim.page_id],
-    )
-
-
-def _release(db: sqlite_utils.Database, page_id: int) -> None:
-    db.execute(
-        "UPDATE pages SET ocr_status = ?, lease_owner = NULL, lease_expires = NULL "
-        "WHERE id = ? AND ocr_status = ?",
-        [OcrStatus.PENDIENTE.value, page_id, OcrStatus.PROCESANDO.value],
-    )
-
-
-def _record_document(
-    db: sqlite_utils.Database, doc: dict[str, Any], sha: str, size: int, actor: str, zone: Any
-) -> None:
-    current = db.execute(
-        "SELECT searchable_pdf_sha256 FROM documents WHERE id = ?", [doc["id"]]
-    ).fetchone()
-    if current[0]:  # another worker finished it first
-        return
-    db.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-        [sha, size, _utc_now()],
-    )
-    db.execute("UPDATE documents SET searchable_pdf_sha256 = ? WHERE id = ?", [sha, doc["id"]])
-    filing = doc["filing_uuid"]
-    text = "\n".join(
-        r[0]
-        for r in db.execute(
-            "SELECT p.text FROM pages p JOIN documents d ON d.id = p.document_id "
-            "WHERE d.filing_uuid = ? AND p.ocr_status = ? ORDER BY d.ordinal, p.page_no",
-            [filing, OcrStatus.HECHA.value],
-        )
-    )
-    db.execute(
-        "UPDATE filings_fts SET ocr_text = ? WHERE rowid = "
-        "(SELECT rowid FROM filings WHERE uuid = ?)",
-        [text, filing],
-    )
-    failed = db.execute(
-        "SELECT count(*) FROM pages WHERE document_id = ? AND ocr_status = ?",
-        [doc["id"], OcrStatus.FALLIDA.value],
-    ).fetchone()[0]
-    audit.append_event(
-        db,
-        at=datetime.now(zone).replace(microsecond=0),
-        actor=actor,
-        kind="ocr_terminado",
-        filing_id=filing,
-        payload={
-            "document_sha256": doc["sha256"],
-            "searchable_pdf_sha256": sha,
-            "pages": doc["page_count"],
-            "failed_pages": failed,
-        },
-    )
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return row.fetchone() is not None
