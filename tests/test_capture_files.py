@@ -17,7 +17,6 @@ from fpdf.enums import TextMode
 from PIL import Image, ImageDraw
 
 from mailroom.capture import CaptureLimits, capture_file, sniff_mime
-from mailroom.capture.textlayer import TextLayer, judge_text
 from mailroom.config import Settings
 from mailroom.errors import StorageError, UnreadableFile
 
@@ -539,22 +538,6 @@ def test_unwritable_work_folder_is_a_storage_error(tmp_path: Path) -> None:
 )
 def test_sniff_mime_reads_content_not_names(tmp_path: Path, data: bytes, mime: str | None) -> None:
     assert sniff_mime(write(tmp_path / "archivo.pdf", data)) == mime
-
-
-@pytest.mark.parametrize(
-    ("text", "verdict"),
-    [
-        (SPANISH * 2, TextLayer.STRONG),
-        ("Anexo 1: copia de la identificación oficial.", TextLayer.WEAK),
-        ("Página 1", TextLayer.NONE),
-        ("\ue000\ue001\ue002\ue003 " * 20, TextLayer.NONE),
-        ("\x01\x02\x03\x04\x05 " * 20, TextLayer.NONE),
-        ("Nrw tlq ;:, zkxp brq mmn " * 12, TextLayer.NONE),
-        ("~—‘ |! ,. ;: " * 20, TextLayer.NONE),
-    ],
-)
-def test_text_layer_judgement(text: str, verdict: TextLayer) -> None:
-    assert judge_text(text) is verdict
 
 
 def test_pdfium_stale_error_code_is_not_trusted(tmp_path: Path, work_dir: Path) -> None:

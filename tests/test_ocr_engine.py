@@ -15,23 +15,31 @@ import threading
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 from fpdf.enums import TextMode
 from PIL import Image, ImageDraw, ImageFont
 
+import mailroom
+from mailroom.capture import CaptureLimits, capture_file
 from mailroom.errors import OcrFailed, ToolMissing, UnreadableFile
 from mailroom.ocr import (
     PageOcr,
     PagePdf,
+    TextLayer,
     assemble_pdf,
     check_tesseract,
     classify_pdf_pages,
     engine,
+    extract,
+    extract_document_text,
     extract_page_text,
     inspect_text_layer,
+    judge_text,
     ocr_page,
 )
+from mailroom.ocr.extract import Box, in_reading_order
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 LETTER_PX = (2550, 3300)  # US letter at 300 dpi
@@ -208,7 +216,13 @@ def test_child_runs_single_threaded_with_dpi_and_one_run(
     assert "--dpi 240" in call and "-l spa" in call and call.endswith("pdf tsv")
 
 
-# -- text layers -------------------------------------------------------------------------------
+# -- text layers: judging ----------------------------------------------------------------------
+
+SPANISH = (
+    "Por medio del presente escrito, el que suscribe solicita respetuosamente a esta "
+    "Oficialía de Partes se sirva dar trámite a la petición de información pública, "
+    "conforme a lo dispuesto por la ley de transparencia del estado. "
+)
 
 
 def born_digital_pdf(path: Path) -> Path:
@@ -248,28 +262,39 @@ def image_with_text_pdf(path: Path, text: str, mode: TextMode) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (SPANISH * 2, TextLayer.STRONG),
+        ("Anexo 1: copia de la identificación oficial.", TextLayer.WEAK),
+        ("Página 1", TextLayer.NONE),
+        ("\ue000\ue001\ue002\ue003 " * 20, TextLayer.NONE),  # private use: no Unicode map
+        ("\x01\x02\x03\x04\x05 " * 20, TextLayer.NONE),
+        ("Nrw tlq ;:, zkxp brq mmn " * 12, TextLayer.NONE),  # an old OCR's consonant soup
+        ("~—‘ |! ,. ;: " * 20, TextLayer.NONE),
+        ("丂丄丅丆丏 乀乁乂乃 " * 10, TextLayer.NONE),  # glyph numbers read as random letters
+        # PDFium's marks for words hyphenated across lines are layout, not illegible characters.
+        (SPANISH.replace("ción ", "ci\ufffe") * 2, TextLayer.STRONG),
+        # Blanks to fill in are layout too, not symbol soup.
+        (
+            "Nombre: ____________________ Domicilio: ____________________ Firma: .........",
+            TextLayer.WEAK,
+        ),
+    ],
+)
+def test_text_layer_judgement(text: str, verdict: TextLayer) -> None:
+    assert judge_text(text) is verdict
+
+
 def test_born_digital_pdf_has_text_and_keeps_table_rows(tmp_path: Path) -> None:
     path = born_digital_pdf(tmp_path / "oficio.pdf")
     infos = classify_pdf_pages(path)
     assert [info.has_text for info in infos] == [True, True]
     assert infos[0].char_count > 200 and infos[0].legible_share > 0.95
-    assert infos[0].image_coverage == 0.0
+    assert infos[0].image_coverage == 0.0 and infos[0].level is TextLayer.STRONG
     text = extract_page_text(path, 1)
     assert "Oficio 2." in text and "Tesorería" in text and "Muñoz" in text
     assert "Pavimentación $1,500.00" in text
-
-
-def test_text_drawn_twice_for_fake_bold_is_read_once(tmp_path: Path) -> None:
-    pdf = FPDF(format="letter", unit="pt")
-    pdf.add_font("DejaVu", fname=str(FONT))
-    pdf.set_font("DejaVu", size=14)
-    pdf.add_page()
-    for offset in (0.0, 0.4):  # how some generators fake bold
-        pdf.text(72 + offset, 100, "ESCRITO DE PETICIÓN")
-    pdf.text(72, 130, "calle Allende 11")
-    pdf.output(str(tmp_path / "negritas.pdf"))
-    text = extract_page_text(tmp_path / "negritas.pdf", 0)
-    assert text.splitlines() == ["ESCRITO DE PETICIÓN", "calle Allende 11"]
 
 
 def test_scanned_pdf_has_no_text(tmp_path: Path) -> None:
@@ -288,12 +313,23 @@ def test_earlier_ocr_layer_counts_as_text(tmp_path: Path, letter_ocr: PageOcr) -
     assert "Muñoz" in extract_page_text(path, 0)
 
 
+def test_a_short_earlier_ocr_layer_counts_as_text_too(tmp_path: Path) -> None:
+    # Invisible text is meant to stand for the page, unlike a stamp; a page with little on it
+    # has a short OCR layer.
+    path = image_with_text_pdf(
+        tmp_path / "firma.pdf", "Atentamente, el Director de Obras Públicas", TextMode.INVISIBLE
+    )
+    info = inspect_text_layer(path, 0)
+    assert info.has_text and info.level is TextLayer.WEAK and info.invisible_share == 1.0
+
+
 def test_garbage_ocr_layer_is_ocred_again(tmp_path: Path) -> None:
     path = image_with_text_pdf(
         tmp_path / "basura.pdf", "|~^_ {}<> \\|| ~~=^ " * 20, TextMode.INVISIBLE
     )
     info = inspect_text_layer(path, 0)
-    assert not info.has_text and info.legible_share < 0.5
+    # Symbols are legible characters; what gives the layer away is that almost none are letters.
+    assert not info.has_text and info.level is TextLayer.NONE and info.alphanumeric_share < 0.5
 
 
 def test_a_stamp_over_a_scan_is_not_the_pages_text(tmp_path: Path) -> None:
@@ -301,6 +337,25 @@ def test_a_stamp_over_a_scan_is_not_the_pages_text(tmp_path: Path) -> None:
         tmp_path / "sello.pdf", "Recibido 12/03/2025 folio 000123", TextMode.FILL
     )
     info = inspect_text_layer(path, 0)
+    assert not info.has_text and info.char_count > 0 and info.image_coverage > 0.95
+    assert info.level is TextLayer.WEAK  # legible, but a stamp
+
+
+def test_a_scan_inside_a_form_xobject_is_still_a_scan(tmp_path: Path) -> None:
+    # "Print to PDF" and imposition tools wrap the whole page, scan and stamp, in a form.
+    source = image_with_text_pdf(
+        tmp_path / "sello.pdf", "Recibido 12/03/2025 folio 000123", TextMode.FILL
+    )
+    original = pdfium.PdfDocument(source)
+    wrapped = pdfium.PdfDocument.new()
+    page = wrapped.new_page(612, 792)
+    page.insert_obj(original.page_as_xobject(0, wrapped).as_pageobject())
+    page.gen_content()
+    page.close()
+    wrapped.save(str(tmp_path / "envuelto.pdf"))
+    wrapped.close()
+    original.close()
+    info = inspect_text_layer(tmp_path / "envuelto.pdf", 0)
     assert not info.has_text and info.char_count > 0 and info.image_coverage > 0.95
 
 
@@ -317,8 +372,226 @@ def test_unreadable_pdfs_raise_unreadable_file_in_spanish(tmp_path: Path) -> Non
     locked.output(str(tmp_path / "cerrado.pdf"))
     with pytest.raises(UnreadableFile, match="contraseña"):
         inspect_text_layer(tmp_path / "cerrado.pdf", 0)
+    with pytest.raises(UnreadableFile, match="contraseña"):
+        extract_page_text(tmp_path / "cerrado.pdf", 0)
+    two_pages = born_digital_pdf(tmp_path / "dos.pdf")
     with pytest.raises(UnreadableFile, match="no tiene página 3"):
-        inspect_text_layer(born_digital_pdf(tmp_path / "dos.pdf"), 2)
+        inspect_text_layer(two_pages, 2)
+    with pytest.raises(UnreadableFile, match="no tiene página 3"):
+        extract_document_text(two_pages, [0, 2])
+
+
+# -- text layers: reading ----------------------------------------------------------------------
+
+ROWS = (
+    ("Localidad", "Acción", "Inversión"),
+    ("San Baltazar", "Tanque elevado", "$1,699,000.00"),
+    ("Santa María", "Colector", "$2,968,000.00"),
+    ("Álvaro Obregón", "Drenaje", "$785,000.00"),
+)
+
+
+def add_table_page(pdf: FPDF, *, column_first: bool) -> None:
+    pdf.add_page()
+    pdf.set_xy(72, 72)
+    pdf.multi_cell(468, 14, "Las obras programadas por localidad son las siguientes:")
+    cells = [(row, column) for row in range(len(ROWS)) for column in range(3)]
+    if column_first:  # as some report generators draw tables
+        cells.sort(key=lambda cell: (cell[1], cell[0]))
+    for row, column in cells:
+        pdf.set_xy(72 + column * 150, 110 + row * 20)
+        pdf.cell(150, 20, ROWS[row][column], border=1)
+    pdf.set_xy(72, 210)
+    pdf.multi_cell(468, 14, "Atentamente, el Director General de la Comisión Estatal del Agua.")
+
+
+def new_pdf() -> FPDF:
+    pdf = FPDF(format="letter", unit="pt")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=11)
+    return pdf
+
+
+@pytest.fixture
+def pdfplumber_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The pages each call read with pdfplumber, the fallback for pages drawn out of order."""
+    calls: list[list[int]] = []
+    real = extract._plumber_texts
+
+    def spy(pdf_path: Path, page_indexes: list[int], password: str | None) -> dict[int, str]:
+        calls.append(list(page_indexes))
+        return real(pdf_path, page_indexes, password)
+
+    monkeypatch.setattr(extract, "_plumber_texts", spy)
+    return calls
+
+
+TABLE_TEXT = [
+    "Las obras programadas por localidad son las siguientes:",
+    "Localidad Acción Inversión",
+    "San Baltazar Tanque elevado $1,699,000.00",
+    "Santa María Colector $2,968,000.00",
+    "Álvaro Obregón Drenaje $785,000.00",
+    "Atentamente, el Director General de la Comisión Estatal del Agua.",
+]
+
+
+def test_a_table_drawn_row_by_row_is_read_by_pdfium(
+    tmp_path: Path, pdfplumber_reads: list[list[int]]
+) -> None:
+    pdf = new_pdf()
+    add_table_page(pdf, column_first=False)
+    pdf.output(str(tmp_path / "filas.pdf"))
+    assert extract_page_text(tmp_path / "filas.pdf", 0).splitlines() == TABLE_TEXT
+    assert pdfplumber_reads == []
+
+
+def test_a_table_drawn_column_by_column_is_read_by_rows(
+    tmp_path: Path, pdfplumber_reads: list[list[int]]
+) -> None:
+    pdf = new_pdf()
+    add_table_page(pdf, column_first=True)
+    pdf.output(str(tmp_path / "columnas.pdf"))
+    # PDFium alone would give "Localidad\nSan Baltazar\nSanta María\n…": pdfplumber rebuilds rows.
+    assert extract_page_text(tmp_path / "columnas.pdf", 0).splitlines() == TABLE_TEXT
+    assert pdfplumber_reads == [[0]]
+
+
+def turned(path: Path) -> Path:
+    """The page stored sideways and turned back with /Rotate 90, as some scanners and
+    imposition tools store landscape or portrait pages."""
+    source = pdfium.PdfDocument(path)
+    width, height = source[0].get_size()
+    output = pdfium.PdfDocument.new()
+    page = output.new_page(height, width)
+    drawing = source.page_as_xobject(0, output).as_pageobject()
+    drawing.set_matrix(pdfium.PdfMatrix().rotate(-90).translate(height, 0))
+    page.insert_obj(drawing)
+    page.gen_content()
+    page.set_rotation(90)
+    page.close()
+    output.save(str(path.with_name(f"girada-{path.name}")))
+    output.close()
+    source.close()
+    return path.with_name(f"girada-{path.name}")
+
+
+@pytest.mark.parametrize("column_first", [False, True])
+def test_a_turned_page_is_judged_as_it_is_shown(
+    tmp_path: Path, pdfplumber_reads: list[list[int]], column_first: bool
+) -> None:
+    pdf = new_pdf()
+    add_table_page(pdf, column_first=column_first)
+    pdf.output(str(tmp_path / "tabla.pdf"))
+    path = turned(tmp_path / "tabla.pdf")
+    assert extract_page_text(path, 0).splitlines() == TABLE_TEXT
+    assert pdfplumber_reads == ([[0]] if column_first else [])
+
+
+def test_two_columns_of_prose_are_read_column_by_column(
+    tmp_path: Path, pdfplumber_reads: list[list[int]]
+) -> None:
+    pdf = new_pdf()
+    pdf.add_page()
+    for left, name in ((72, "PRIMERA"), (320, "SEGUNDA")):
+        pdf.set_xy(left, 72)
+        pdf.multi_cell(220, 13, f"{name} COLUMNA. " + SPANISH * 3)
+    pdf.output(str(tmp_path / "columnas.pdf"))
+    text = extract_page_text(tmp_path / "columnas.pdf", 0)
+    # Rebuilding lines across the page would interleave the columns' lines.
+    assert text.startswith("PRIMERA COLUMNA.") and text.count("SEGUNDA") == 1
+    assert text.index("SEGUNDA") > text.rindex("PRIMERA") and text.endswith("estado.")
+    assert pdfplumber_reads == []
+
+
+@pytest.mark.parametrize("reader", ["pdfium", "pdfplumber"])
+def test_text_drawn_twice_for_fake_bold_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    if reader == "pdfplumber":
+        monkeypatch.setattr(extract, "in_reading_order", lambda boxes: False)
+    pdf = FPDF(format="letter", unit="pt")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=14)
+    pdf.add_page()
+    for offset in (0.0, 0.4):  # how some generators fake bold
+        pdf.text(72 + offset, 100, "ESCRITO DE PETICIÓN")
+    pdf.text(72, 130, "calle Allende 11")
+    pdf.output(str(tmp_path / "negritas.pdf"))
+    text = extract_page_text(tmp_path / "negritas.pdf", 0)
+    assert text.splitlines() == ["ESCRITO DE PETICIÓN", "calle Allende 11"]
+
+
+def test_extract_document_text_keeps_the_order_asked(
+    tmp_path: Path, pdfplumber_reads: list[list[int]]
+) -> None:
+    pdf = new_pdf()
+    add_table_page(pdf, column_first=True)
+    pdf.add_page()
+    pdf.text(72, 100, "la solicitud de informa-")  # hyphenated across lines, as printed
+    pdf.text(72, 114, "ción pública fue entrega-")
+    pdf.text(72, 128, "da al señor Muñoz.")
+    pdf.output(str(tmp_path / "dos.pdf"))
+    prose, table = extract_document_text(tmp_path / "dos.pdf", [1, 0])
+    assert prose.splitlines() == [
+        "la solicitud de informa-",
+        "ción pública fue entrega-",
+        "da al señor Muñoz.",
+    ]
+    assert table.splitlines() == TABLE_TEXT
+    assert pdfplumber_reads == [[0]]  # only the page PDFium could not read in order
+
+
+def line(top: float, left: float = 72, right: float = 540, height: float = 10) -> Box:
+    """A piece of a line of text in PDF points (y upwards), as PDFium reports it."""
+    return (left, top - height, right, top)
+
+
+def two_columns(lines: int) -> list[Box]:
+    return [line(700 - 14 * n, 72, 290) for n in range(lines)] + [
+        line(700 - 14 * n, 320, 540) for n in range(lines)
+    ]
+
+
+def table_by_columns(rows: int, columns: int) -> list[Box]:
+    return [
+        line(600 - 20 * row, 72 + 150 * column, 130 + 150 * column)
+        for column in range(columns)
+        for row in range(rows)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("boxes", "in_order"),
+    [
+        ([line(700 - 14 * n) for n in range(30)], True),  # one column of prose
+        # Table rows: pieces left to right along a line, then the next line.
+        (
+            [line(600 - 20 * r, 72 + 150 * c, 130 + 150 * c) for r in range(5) for c in range(3)],
+            True,
+        ),
+        (two_columns(30), True),
+        ([line(700 - 14 * n) for n in range(30)] + [line(760, 500, 540)], True),  # page number
+        ([line(700, 400, 460), line(700, 72, 130)], True),  # one piece back is not a table
+        (table_by_columns(2, 2), False),
+        (table_by_columns(20, 3), False),
+        ([line(600, 400, 460), line(600, 250, 310), line(600, 72, 130)], False),  # right to left
+        ([line(100 + 14 * n) for n in range(30)], False),  # bottom to top
+    ],
+    ids=[
+        "prose",
+        "table-by-rows",
+        "two-columns",
+        "page-number-last",
+        "one-piece-back",
+        "table-2x2-by-columns",
+        "table-20x3-by-columns",
+        "right-to-left",
+        "bottom-to-top",
+    ],
+)
+def test_reading_order_check(boxes: list[Box], in_order: bool) -> None:
+    assert in_reading_order(boxes) is in_order
 
 
 # -- assembling --------------------------------------------------------------------------------
@@ -356,8 +629,23 @@ def test_assemble_names_the_page_it_cannot_read(tmp_path: Path, pages_dir: Path)
         PagePdf(pdf=b"%PDF", image_path=tmp_path / "x.png")
 
 
+def test_every_module_that_calls_pdfium_takes_the_one_lock() -> None:
+    package = Path(mailroom.__file__).parent
+    users = [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if "import pypdfium2" in path.read_text("utf-8") and path.name != "pdfium.py"
+    ]
+    assert users, "no module uses pypdfium2: this test looks in the wrong place"
+    for path in users:
+        source = path.read_text("utf-8")
+        assert "from mailroom.pdfium import" in source and "pdfium_lock" in source, path
+        assert "threading.Lock(" not in source and "threading.RLock(" not in source, path
+
+
 def test_pdf_work_from_many_threads_at_once(tmp_path: Path, letter_ocr: PageOcr) -> None:
-    # PDFium is not thread-safe; the OCR worker calls these from its pool all the same.
+    # PDFium is not thread-safe; the OCR worker calls these from its pool, and registration
+    # captures PDFs in another thread, all the same: one lock must guard them all.
     digital = born_digital_pdf(tmp_path / "oficio.pdf")
     errors: list[BaseException] = []
 
@@ -365,6 +653,7 @@ def test_pdf_work_from_many_threads_at_once(tmp_path: Path, letter_ocr: PageOcr)
         try:
             for _ in range(5):
                 assert classify_pdf_pages(digital)[0].has_text
+                assert "Pavimentación $1,500.00" in extract_page_text(digital, 0)
                 assert (
                     len(
                         pdf_pages(
@@ -381,7 +670,17 @@ def test_pdf_work_from_many_threads_at_once(tmp_path: Path, letter_ocr: PageOcr)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
+    def register(number: int) -> None:
+        try:
+            for attempt in range(5):
+                work_dir = tmp_path / f"registro-{number}-{attempt}"
+                pages = capture_file(digital, work_dir, CaptureLimits()).pages
+                assert [page.source for page in pages] == ["texto", "texto"]
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
     threads = [threading.Thread(target=work) for _ in range(max(4, os.cpu_count() or 1))]
+    threads += [threading.Thread(target=register, args=(number,)) for number in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

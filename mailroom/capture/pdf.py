@@ -1,5 +1,8 @@
 """PDF files: opened with pdfium, each page judged text or image, image pages made OCR-ready.
 
+Whether a page's text layer stands for the page is :func:`mailroom.ocr.textlayer.inspect_page`'s
+call, the same judgement the OCR side uses, so registration and OCR never disagree about a page.
+
 A scanned page that is one JPEG covering the page is handed to OCR byte for byte (no second lossy
 encoding, and no render time); anything else is rendered in grayscale at ``default_dpi`` to PNG,
 which is lossless (JPEG ringing around letters costs OCR accuracy) and small for text pages.
@@ -12,7 +15,6 @@ import itertools
 import math
 import mmap
 import re
-import threading
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -26,14 +28,11 @@ from mailroom.capture.results import (
     CapturedPage,
     CaptureLimits,
 )
-from mailroom.capture.textlayer import TextLayer, judge_text
 from mailroom.capture.workspace import PageFiles
 from mailroom.errors import UnreadableFile
 from mailroom.ocr.engine import MAX_DPI, MIN_DPI
-
-# PDFium keeps global state and is not thread-safe (pypdfium2's documentation says so); two
-# captures running in different threads take turns.
-_PDFIUM_LOCK = threading.Lock()
+from mailroom.ocr.textlayer import inspect_page
+from mailroom.pdfium import is_invisible_text, pdfium_lock
 
 # Readers look for the end-of-file marker in the last 1024 bytes; a file cut short lacks it.
 _EOF_WINDOW = 1024
@@ -47,7 +46,6 @@ _MAX_SCAN_OBJECTS = 64
 _MIN_PAGE_COVERAGE = 0.9
 _MAX_PAGE_OVERHANG = 1.1
 _MAX_DPI_SKEW = 0.02
-_STAMP_IMAGE_COVERAGE = 0.5
 _PLAIN_COLORSPACES = frozenset(
     {
         pdfium_raw.FPDF_COLORSPACE_DEVICEGRAY,
@@ -61,7 +59,7 @@ _PLAIN_COLORSPACES = frozenset(
 
 def capture_pdf(path: Path, limits: CaptureLimits, files: PageFiles) -> tuple[CapturedPage, ...]:
     complete = _ends_with_eof_marker(path)
-    with _PDFIUM_LOCK:
+    with pdfium_lock:
         document = _open(path, complete)
         try:
             count = len(document)
@@ -136,7 +134,7 @@ def _capture_page(
     except pdfium.PdfiumError as error:
         raise _damaged(path, index) from error
     try:
-        if _has_text_layer(page):
+        if inspect_page(page).has_text:
             return CapturedPage(index, TEXT_PAGE, None, None)
         embedded = _embedded_jpeg(page, limits)
         if embedded is not None:
@@ -149,32 +147,6 @@ def _capture_page(
         page.close()
 
 
-def _has_text_layer(page: pdfium.PdfPage) -> bool:
-    textpage = page.get_textpage()
-    try:
-        text = textpage.get_text_range() if textpage.count_chars() else ""
-    finally:
-        textpage.close()
-    verdict = judge_text(text)
-    if verdict is TextLayer.WEAK:
-        # A few words over a page-sized image are a stamp or a caption on a scan: OCR the page.
-        return _image_coverage(page) < _STAMP_IMAGE_COVERAGE
-    return verdict is TextLayer.STRONG
-
-
-def _image_coverage(page: pdfium.PdfPage) -> float:
-    """The share of the page the top-level images cover (overlaps counted twice; fine here)."""
-    crop = page.get_cropbox()
-    area = _area(crop)
-    if area <= 0:
-        return 0.0
-    covered = sum(
-        _area(_intersection(obj.get_bounds(), crop))
-        for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=1)
-    )
-    return covered / area
-
-
 def _embedded_jpeg(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[bytes, int] | None:
     """The page's only content, one upright JPEG covering it: its bytes and resolution."""
     if page.get_rotation() != 0:
@@ -184,7 +156,7 @@ def _embedded_jpeg(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[bytes, 
     if len(objects) > _MAX_SCAN_OBJECTS or len(images) != 1:
         return None
     # Anything visible besides the image (a stamp, a signature) would be lost to OCR.
-    if any(obj is not images[0] and not _is_invisible_text(obj) for obj in objects):
+    if any(obj is not images[0] and not is_invisible_text(obj) for obj in objects):
         return None
     image = images[0]
     if image.get_filters(skip_simple=True) != ["DCTDecode"] or not _is_upright(image):
@@ -194,14 +166,6 @@ def _embedded_jpeg(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[bytes, 
         return None
     data = bytes(image.get_data(decode_simple=True))
     return (data, dpi) if _is_plain_jpeg(data, image.get_px_size()) else None
-
-
-def _is_invisible_text(obj: pdfium.PdfObject) -> bool:
-    return (
-        obj.type == pdfium_raw.FPDF_PAGEOBJ_TEXT
-        and pdfium_raw.FPDFTextObj_GetTextRenderMode(obj)
-        == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-    )
 
 
 def _is_upright(image: pdfium.PdfImage) -> bool:

@@ -1,35 +1,42 @@
 """OCR of scanned pages and extraction of born-digital ones: pure functions over files.
 
-- :func:`classify_pdf_pages` / :func:`inspect_text_layer` tell which PDF pages already carry their
-  text; :func:`extract_page_text` reads it (those pages are never OCRed).
+- :func:`classify_pdf_pages` / :func:`inspect_text_layer` (and :func:`inspect_page`, for a page
+  already open) tell which PDF pages already carry their text; :func:`extract_page_text` and
+  :func:`extract_document_text` read it in reading order (those pages are never OCRed).
 - :func:`ocr_page` runs tesseract once per page image and returns its searchable PDF page and its
   text with the mean word confidence; :func:`check_tesseract` says what is missing, in Spanish.
 - :func:`assemble_pdf` joins OCRed, imported and image-only pages into the document's PDF.
 
-Callers run pages in parallel from a thread pool; every PDFium call holds :data:`pdfium_lock`.
+Callers run pages in parallel from a thread pool; every PDFium call holds
+:data:`mailroom.pdfium.pdfium_lock`.
 """
 
 from __future__ import annotations
 
 from mailroom.ocr.assemble import PagePdf, assemble_pdf
 from mailroom.ocr.engine import PageOcr, check_tesseract, ocr_page
+from mailroom.ocr.extract import extract_document_text, extract_page_text
 from mailroom.ocr.textlayer import (
+    TextLayer,
     TextLayerInfo,
     classify_pdf_pages,
-    extract_page_text,
+    inspect_page,
     inspect_text_layer,
-    pdfium_lock,
+    judge_text,
 )
 
 __all__ = [
     "PageOcr",
     "PagePdf",
+    "TextLayer",
     "TextLayerInfo",
     "assemble_pdf",
     "check_tesseract",
     "classify_pdf_pages",
+    "extract_document_text",
     "extract_page_text",
+    "inspect_page",
     "inspect_text_layer",
+    "judge_text",
     "ocr_page",
-    "pdfium_lock",
 ]

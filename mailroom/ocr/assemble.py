@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
 from mailroom.errors import UnreadableFile
-from mailroom.ocr.textlayer import pdfium_lock
+from mailroom.pdfium import pdfium_lock
 
 _DEFAULT_DPI = 300
 _POINTS_PER_INCH = 72.0

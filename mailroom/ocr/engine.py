@@ -113,16 +113,39 @@ def detect_rotation(image_path: Path, *, dpi: int, timeout: float = 60) -> int |
         check_tesseract("osd")
     except ToolMissing:  # without the osd pack pages are simply OCRed as they come
         return None
-    arguments = [_installation().command, str(image_path), "-", "--psm", "0", "--dpi", str(dpi),
-                 "-l", "osd"]
+    arguments = [
+        _installation().command,
+        str(image_path),
+        "-",
+        "--psm",
+        "0",
+        "--dpi",
+        str(dpi),
+        "-l",
+        "osd",
+    ]
     try:
-        completed = subprocess.run(arguments, env=_child_environment(), capture_output=True,
-                                   timeout=timeout, creationflags=_no_window_flag(), check=False)
+        completed = subprocess.run(
+            arguments,
+            env=_child_environment(),
+            capture_output=True,
+            timeout=timeout,
+            creationflags=_no_window_flag(),
+            check=False,
+        )
     except (subprocess.TimeoutExpired, OSError):
         return None
-    found = dict(re.findall(r"^([A-Za-z ]+):\s*([-\d.]+)\s*$",
-                            completed.stdout.decode("utf-8", "replace"), flags=re.MULTILINE))
-    rotate, confidence = found.get("Rotate"), _float_or_none(found.get("Orientation confidence", ""))
+    found = dict(
+        re.findall(
+            r"^([A-Za-z ]+):\s*([-\d.]+)\s*$",
+            completed.stdout.decode("utf-8", "replace"),
+            flags=re.MULTILINE,
+        )
+    )
+    rotate, confidence = (
+        found.get("Rotate"),
+        _float_or_none(found.get("Orientation confidence", "")),
+    )
     if rotate is None or confidence is None or confidence < MIN_ORIENTATION_CONFIDENCE:
         return None
     return int(rotate) % 360

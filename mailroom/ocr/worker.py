@@ -26,9 +26,9 @@ from mailroom.models import OcrProgress, OcrStatus, PageSource
 from mailroom.ocr import queue
 from mailroom.ocr.assemble import PagePdf, assemble_pdf
 from mailroom.ocr.engine import PageOcr, check_tesseract, detect_rotation, ocr_page
+from mailroom.ocr.extract import extract_page_text
 from mailroom.ocr.orientation import DOUBTFUL_CONFIDENCE, upright_copy
 from mailroom.ocr.queue import Claim, PageResult
-from mailroom.ocr.textlayer import extract_page_text
 from mailroom.store import Store
 
 
