@@ -64,8 +64,9 @@ class DatabaseWriter:
                 job = self._jobs.get()
                 if job is _STOP:
                     return
-                work, future = cast(tuple[Callable[[sqlite_utils.Database], object],
-                                          Future[object]], job)
+                work, future = cast(
+                    tuple[Callable[[sqlite_utils.Database], object], Future[object]], job
+                )
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
