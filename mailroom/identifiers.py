@@ -3,9 +3,11 @@
 Both check-digit algorithms were verified against published real identifiers (python-stdnum's
 and phpcfdi/rfc's test lists) before being trusted. Two findings shape this module:
 
-* SAT's own test identities do not satisfy the algorithms: the test RFC ``AAA010101AAA`` (check
-  digit by the algorithm: 1), the generic ``XAXX010101000`` (4) and the test CURP
-  ``HEGT761003MDFRNN09`` (7). SAT publishes and uses them, so they are accepted by name.
+* Some values SAT itself publishes do not satisfy the algorithms: the generic RFC
+  ``XAXX010101000`` (check digit by the algorithm: 4) is accepted by name, being a real value for
+  sales to the general public. SAT's *test* identities (RFC ``AAA010101AAA``: 1; CURP
+  ``HEGT761003MDFRNN09``: 7) fail too; they are not special-cased — values read from a
+  certificate are the issuer's word and are checked with ``check_digit=False``.
 * Some RFCs in real use carry a check digit that does not follow the published algorithm
   (python-stdnum estimates 1.5 % and lists ~100 it confirmed on SAT's portal). A mismatch is
   still an error by default — usually it is a typing mistake — but the caller can pass
@@ -35,10 +37,6 @@ CURP_STATES = frozenset(_STATE_CODES.split())
 
 # SAT-published RFCs valid by definition: sales to the general public and to foreigners.
 GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
-# SAT's test e.firma: the company's RFC and the representative's CURP (its RFC HEGT7610034S2
-# passes the algorithm). See the module docstring.
-SAT_TEST_RFCS = frozenset({"AAA010101AAA"})
-SAT_TEST_CURPS = frozenset({"HEGT761003MDFRNN09"})
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _CURP_CHARACTERS = re.compile(r"[A-Z0-9]*")
@@ -98,7 +96,7 @@ def validate_curp(value: str, *, check_digit: bool = True) -> str:
             f"debe ser un número; se encontró «{curp[17]}».",
         )
     expected = curp_check_digit(curp)
-    if check_digit and curp[17] != expected and curp not in SAT_TEST_CURPS:
+    if check_digit and curp[17] != expected:
         _fail(
             "curp",
             "check_digit",
@@ -185,7 +183,7 @@ def validate_rfc(value: str, *, check_digit: bool = True) -> str:
     name_length = len(rfc) - 9
     _rfc_parts(rfc, name_length)
     expected = rfc_check_digit(rfc[:-1])
-    if check_digit and rfc[-1] != expected and rfc not in SAT_TEST_RFCS:
+    if check_digit and rfc[-1] != expected:
         _fail(
             "rfc",
             "check_digit",

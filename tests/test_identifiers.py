@@ -56,18 +56,18 @@ def test_published_rfcs_validate(rfc: str) -> None:
     assert rfc_check_digit(rfc[:-1]) == rfc[-1]
 
 
-def test_sat_test_efirma_identities_validate() -> None:
-    assert validate_curp("HEGT761003MDFRNN09") == "HEGT761003MDFRNN09"
+def test_sat_test_efirma_identities_pass_only_without_the_check_digit() -> None:
+    # SAT's test CURP and company RFC do not follow the check-digit rules (the representative's
+    # RFC does). They come from a certificate, whose issuer vouches for them: check_digit=False.
     assert validate_rfc("HEGT7610034S2") == "HEGT7610034S2"
-    assert validate_rfc("AAA010101AAA") == "AAA010101AAA"
-
-
-def test_sat_test_identities_are_exceptions_not_proof_of_the_algorithm() -> None:
-    # Documented finding: SAT's test CURP and company RFC do not follow the check-digit rules;
-    # they validate by name only. The representative's RFC does follow them.
     assert curp_check_digit("HEGT761003MDFRNN0") == "7"
     assert rfc_check_digit("AAA010101AA") == "1"
-    assert rfc_check_digit("HEGT7610034S") == "2"
+    with pytest.raises(InvalidInput, match="se esperaba 7"):
+        validate_curp("HEGT761003MDFRNN09")
+    with pytest.raises(InvalidInput, match="se esperaba 1"):
+        validate_rfc("AAA010101AAA")
+    assert validate_curp("HEGT761003MDFRNN09", check_digit=False) == "HEGT761003MDFRNN09"
+    assert validate_rfc("AAA010101AAA", check_digit=False) == "AAA010101AAA"
 
 
 def test_generic_rfcs_are_accepted() -> None:

@@ -29,7 +29,7 @@ def scan(path: Path, *lines: str) -> Path:
 
 def filing(**changes) -> NewFiling:
     base = NewFiling(
-        sender=Sender("María Peña Ávalos", curp="HEGT761003MDFRNN09"),
+        sender=Sender("María Peña Ávalos", curp="HEGT761003MDFRNN07"),
         subject="Solicitud de licencia de construcción",
         addressees=(Addressee("Desarrollo Urbano"), Addressee("Tesorería", AreaRole.COPIA)),
         fojas_declared=1,
@@ -51,7 +51,7 @@ def test_registration_assigns_folio_and_queues_ocr(
     assert result.folio == "OPM-2026-C01-000001"
     assert result.received_at.isoformat() == "2026-03-09T10:30:00-06:00"
     assert result.status.value == "registrada" and result.sync_status.value == "pendiente"
-    assert result.sender.curp == "HEGT761003MDFRNN09"
+    assert result.sender.curp == "HEGT761003MDFRNN07"
     assert [a.area for a in result.addressees] == ["Desarrollo Urbano", "Tesorería"]
     assert result.pages_scanned == 1 and result.fojas_match is True
     assert registered.warnings == ()
