@@ -188,3 +188,52 @@ def test_store_check_reports_a_damaged_document(
     code, out, _ = run(data_dir, capsys, "store", "check")
     assert code == 2 and f"Archivo faltante o alterado: {sha}" in out
     assert "¡Se encontraron problemas!" in out
+
+
+def _hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Each kind of bad file a citizen or a scanner can hand over, and what the clerk is told."""
+    from fpdf import FPDF
+
+    from tests.test_capture_files import (
+        jpeg_bytes,
+        page_image,
+        pdf_with_pages,
+        png_header_only,
+        scanned_pdf,
+    )
+
+    whole = scanned_pdf(folder / "completo.pdf", [jpeg_bytes(), jpeg_bytes()]).read_bytes()
+    (folder / "cortado.pdf").write_bytes(whole[: len(whole) // 2])
+    protected = FPDF()
+    protected.set_encryption(owner_password="dueño", user_password="secreto")
+    protected.add_page()
+    protected.output(str(folder / "protegido.pdf"))
+    frames = [page_image(), page_image()]
+    frames[0].save(folder / "cortado.tif", save_all=True, append_images=frames[1:])
+    tiff = (folder / "cortado.tif").read_bytes()
+    (folder / "cortado.tif").write_bytes(tiff[: len(tiff) // 3])
+    return {
+        "truncated pdf": (folder / "cortado.pdf", "está incompleto"),
+        "encrypted pdf": (folder / "protegido.pdf", "contraseña"),
+        "truncated tiff": (folder / "cortado.tif", "está dañado o incompleto"),
+        "bomb": (png_header_only(folder / "bomba.png", 30_000, 30_000), "900.0 megapíxeles"),
+        "5000 pages": (pdf_with_pages(folder / "enorme.pdf", 5000), "max_pdf_pages"),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["truncated pdf", "encrypted pdf", "truncated tiff", "bomb", "5000 pages"]
+)
+def test_hostile_files_are_refused_end_to_end(
+    data_dir: Path, tmp_path: Path, letter: Path, capsys: pytest.CaptureFixture, kind: str
+) -> None:
+    path, message = _hostile_files(tmp_path)[kind]
+    code, out, err = run(
+        data_dir, capsys, "intake", str(letter), str(path), "--remitente", "Ana", "--asunto", "Q"
+    )
+    assert code == 65 and out == ""
+    assert path.name in err and message in err
+    assert json.loads(run(data_dir, capsys, "list", "--json")[1]) == []
+    stored = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
+    assert stored == []  # not even the good letter filed alongside
+    assert list((data_dir / "tmp").iterdir()) == []
