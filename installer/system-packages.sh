@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(
+  # Debian's python3 has no venv module without it.
+  python3-venv
   tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils
   # Qt runtime libraries, so the desktop apps and their tests run offscreen.
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
