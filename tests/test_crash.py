@@ -42,22 +42,28 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     trials = previous = 0
     while trials < TRIALS and time.monotonic() - started < BUDGET_SECONDS:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_child", str(data_dir), str(trials)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        # Every fifth trial, two processes (say the clerk app and the CLI) share the folder.
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.crash_child", str(data_dir), f"{trials}{k}"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for k in range(2 if trials % 5 == 4 else 1)
+        ]
         # Deliberate wall-clock kill: the point is to land at an arbitrary instruction.
         time.sleep(rng.uniform(0.5, 3.0))
-        child.send_signal(signal.SIGKILL)
-        out, err = child.communicate()
-        assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
-        printed = out.decode().split()
+        printed = []
+        for child in children:
+            child.send_signal(signal.SIGKILL)
+            out, err = child.communicate()
+            assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
+            printed += out.decode().split()
         with Store(data_dir) as store:
             count = check_invariants(store)
-            # Every folio the child printed was committed before it said so.
+            # Every folio a child printed was committed before it said so.
             folios = {r[0] for r in store.reader().execute("SELECT folio FROM filings")}
             assert set(printed) <= folios
         assert count >= previous
