@@ -125,14 +125,7 @@ def detect_rotation(image_path: Path, *, dpi: int, timeout: float = 60) -> int |
         "osd",
     ]
     try:
-        completed = subprocess.run(
-            arguments,
-            env=_child_environment(),
-            capture_output=True,
-            timeout=timeout,
-            creationflags=_no_window_flag(),
-            check=False,
-        )
+        completed = _run(arguments, timeout)
     except (subprocess.TimeoutExpired, OSError):
         return None
     found = dict(
@@ -188,14 +181,7 @@ def _run_tesseract(
     options = ["--dpi", str(dpi), "-l", languages, "pdf", "tsv"]
     arguments = [command, str(image_path), str(output_base), *options]
     try:
-        completed = subprocess.run(
-            arguments,
-            env=_child_environment(),
-            capture_output=True,
-            timeout=timeout,
-            creationflags=_no_window_flag(),
-            check=False,
-        )
+        completed = _run(arguments, timeout)
     except subprocess.TimeoutExpired as exc:
         # subprocess.run has already killed and reaped the child here.
         raise OcrFailed(
@@ -295,6 +281,18 @@ def _missing_language_message(missing: list[str], installation: _Installation) -
         f"(instalados: {installed}). Instálelo: en Debian/Ubuntu con "
         f"«sudo apt-get install {packages}»; en Windows vuelva a ejecutar el instalador de "
         "Tesseract y marque ese idioma."
+    )
+
+
+def _run(arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """One tesseract child: one OpenMP thread, killed at the timeout, no console window."""
+    return subprocess.run(
+        arguments,
+        env=_child_environment(),
+        capture_output=True,
+        timeout=timeout,
+        creationflags=_no_window_flag(),
+        check=False,
     )
 
 
