@@ -51,10 +51,6 @@ LINES = (
 )
 WORDS = ("Oficialía", "señor", "Muñoz", "Peña", "presentó", "miércoles", "información", "Públicas")
 
-pytestmark = pytest.mark.skipif(
-    not FONT.exists(), reason="falta la fuente DejaVu (fonts-dejavu-core)"
-)
-
 
 def draw_page(lines: tuple[str, ...], size: tuple[int, int] = LETTER_PX) -> Image.Image:
     image = Image.new("L", size, 255)
