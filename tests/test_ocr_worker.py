@@ -212,3 +212,19 @@ def test_an_upright_page_is_not_sent_to_orientation_detection(
     register(store, settings, clock, scanned_jpeg(tmp_path / "derecho.jpg"))
     OcrWorker(store, settings, engine=CountingEngine()).run_until_idle()
     assert CountingEngine.detections == 0
+
+
+def test_repeated_runs_reuse_threads_and_connections(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    worker = OcrWorker(store, settings)
+    register(store, settings, clock, scanned_jpeg(tmp_path / "e.jpg"))
+    worker.run_until_idle()
+    for n in range(3):  # the background loop wakes like this for every filing of a shift
+        page = tmp_path / f"otro-{n}.jpg"
+        render_page_image([f"Escrito número {n}"], dpi=150).save(page, "JPEG", dpi=(150, 150))
+        register(store, settings, clock, page)
+        worker.run_until_idle()
+    # This thread's connection plus one per pool thread, however many runs there were.
+    assert len(store._readers) <= 1 + settings.effective_ocr_workers
+    worker.stop()

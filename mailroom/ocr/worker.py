@@ -71,6 +71,11 @@ class OcrWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: OficialiaError | None = None
+        # One pool for the worker's life: every pool thread opens its own read connection, so a
+        # pool per run would leave two more connections open on each wake-up.
+        self._pool = ThreadPoolExecutor(
+            settings.effective_ocr_workers, thread_name_prefix="oficialia-ocr"
+        )
 
     # -- running -----------------------------------------------------------------------------
 
@@ -83,9 +88,8 @@ class OcrWorker:
             self.engine.check(self.settings.ocr_languages)
         failure: list[BaseException] = []
         workers = self.settings.effective_ocr_workers
-        with ThreadPoolExecutor(workers, thread_name_prefix="oficialia-ocr") as pool:
-            for future in [pool.submit(self._drain, failure) for _ in range(workers)]:
-                future.result()
+        for future in [self._pool.submit(self._drain, failure) for _ in range(workers)]:
+            future.result()
         if failure:
             raise failure[0]
         return ocr_progress(self.store.reader())
@@ -102,10 +106,12 @@ class OcrWorker:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop the background loop (if started) and the pool; pages in hand are finished."""
         self._stop.set()
         self._wake.set()
         if self._thread:
             self._thread.join()
+        self._pool.shutdown(wait=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
