@@ -47,9 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oficialia", description="Oficialía de Partes.")
     parser.add_argument("--data-dir", help="carpeta de datos (también OFICIALIA_HOME)")
+    # Accepted after the subcommand too (`oficialia intake … --data-dir X`); SUPPRESS keeps the
+    # top-level value when the subcommand does not repeat it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
 
-    intake = commands.add_parser("intake", help="registrar un escrito con sus documentos")
+    intake = commands.add_parser(
+        "intake", parents=[common], help="registrar un escrito con sus documentos"
+    )
     intake.add_argument("files", nargs="+", type=Path, metavar="ARCHIVO")
     intake.add_argument("--remitente", required=True)
     intake.add_argument("--asunto", required=True)
@@ -78,13 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--json", action="store_true")
     intake.set_defaults(handler=cmd_intake)
 
-    show = commands.add_parser("show", help="mostrar un escrito por folio")
+    show = commands.add_parser("show", parents=[common], help="mostrar un escrito por folio")
     show.add_argument("folio")
     show.add_argument("--texto", action="store_true", help="incluir el texto de cada página")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 
-    listing = commands.add_parser("list", help="listar escritos")
+    listing = commands.add_parser("list", parents=[common], help="listar escritos")
     listing.add_argument("--estado")
     listing.add_argument("--desde", type=_date)
     listing.add_argument("--hasta", type=_date)
@@ -92,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
 
-    finder = commands.add_parser("search", help="buscar en folio, remitente, asunto y texto")
+    finder = commands.add_parser(
+        "search", parents=[common], help="buscar en folio, remitente, asunto y texto"
+    )
     finder.add_argument("text", nargs="+", metavar="TEXTO")
     finder.add_argument("--limite", type=int, default=20)
     finder.add_argument("--json", action="store_true")
@@ -101,16 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     ocr = commands.add_parser("ocr", help="cola de OCR").add_subparsers(
         dest="ocr_command", required=True
     )
-    status = ocr.add_parser("status", help="páginas pendientes, hechas y fallidas")
+    status = ocr.add_parser(
+        "status", parents=[common], help="páginas pendientes, hechas y fallidas"
+    )
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_ocr_status)
-    run = ocr.add_parser("run", help="procesar ahora las páginas pendientes")
+    run = ocr.add_parser("run", parents=[common], help="procesar ahora las páginas pendientes")
     run.set_defaults(handler=cmd_ocr_run)
 
     audit_cmd = commands.add_parser("audit", help="bitácora").add_subparsers(
         dest="audit_command", required=True
     )
-    verify = audit_cmd.add_parser("verify", help="comprobar la cadena de la bitácora")
+    verify = audit_cmd.add_parser(
+        "verify", parents=[common], help="comprobar la cadena de la bitácora"
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_audit_verify)
 
@@ -118,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="store_command", required=True
     )
     check = store_cmd.add_parser(
-        "check", help="comprobar base de datos, folios, archivos y bitácora"
+        "check", parents=[common], help="comprobar base de datos, folios, archivos y bitácora"
     )
     check.add_argument(
         "--sweep", action="store_true", help="borrar archivos huérfanos de más de una hora"
@@ -126,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_store_check)
 
-    book = commands.add_parser("libro", help="libro de registro del día en CSV")
+    book = commands.add_parser("libro", parents=[common], help="libro de registro del día en CSV")
     book.add_argument("--fecha", type=_date, default=None, help="AAAA-MM-DD (hoy si se omite)")
     book.add_argument("-o", "--output", type=Path, help="archivo CSV (salida estándar si se omite)")
     book.set_defaults(handler=cmd_libro)
 
-    commands.add_parser("demo", help="demostración: registra, procesa y busca las muestras")
+    commands.add_parser(
+        "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"
+    )
     return parser
 
 

@@ -237,3 +237,13 @@ def test_hostile_files_are_refused_end_to_end(
     stored = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
     assert stored == []  # not even the good letter filed alongside
     assert list((data_dir / "tmp").iterdir()) == []
+
+
+def test_data_dir_may_follow_the_subcommand(
+    data_dir: Path, letter: Path, capsys: pytest.CaptureFixture
+) -> None:
+    args = ["--remitente", "Ana", "--asunto", "Queja", "--sin-esperar-ocr"]
+    assert main(["intake", str(letter), *args, "--data-dir", str(data_dir)]) == 0
+    folio = capsys.readouterr().out.strip()
+    assert main(["list", "--json", "--data-dir", str(data_dir)]) == 0
+    assert [row["folio"] for row in json.loads(capsys.readouterr().out)] == [folio]
