@@ -67,3 +67,22 @@ class UntrustedIssuer(SigningError):
     """No trusted issuer certificate verifies the certificate's signature."""
 
     code = "emisor_no_reconocido"
+
+
+class UnsignablePdf(SigningError):
+    """The PDF to sign is damaged, encrypted or otherwise cannot take an incremental signature."""
+
+    code = "pdf_no_firmable"
+
+
+class SignatureFailed(SigningError):
+    """pyHanko could not produce the signature for a reason other than the input PDF."""
+
+    code = "firma_fallida"
+
+
+class StampFontMissing(SigningError):
+    """The font that renders the visible stamp (with its accents) is not installed."""
+
+    code = "fuente_de_sello_faltante"
+    exit_code = 69
