@@ -32,12 +32,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Benchmarks print figures against their named baselines; ocrmypdf (the OCR peer) is installed only here.
+# Benchmarks print figures against their named baselines; the peers (ocrmypdf, the pyhanko command
+# line) are installed only here.
 bench: setup
 	@bash installer/system-packages.sh ghostscript
-	$(BIN)/python -m pip install -q ocrmypdf
+	$(BIN)/python -m pip install -q ocrmypdf pyhanko-cli
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/signing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

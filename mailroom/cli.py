@@ -1,6 +1,6 @@
 """``oficialia``: the headless commands. Exit codes: 0 ok, 1 error, 2 usage or broken integrity,
-3 duplicate document, 4 not found, 65 invalid input or file, 69 missing tool, 74 storage,
-78 config."""
+3 duplicate document, 4 not found, 65 invalid input or file, 66 e.firma file missing,
+69 missing tool, 74 storage, 77 wrong e.firma password, 78 config."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mailroom import audit, filings, libro, search
+from mailroom.cli_signing import add_signing_commands
 from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.intake import IntakeService
@@ -32,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mailroom.demo import run_demo
 
             return run_demo(settings)
+        if not getattr(args, "needs_store", True):  # e.firma commands: no data folder needed
+            return int(args.handler(args, None, settings) or 0)
         with Store(settings.data_dir) as store:
             return int(args.handler(args, store, settings) or 0)
     except OficialiaError as error:
@@ -142,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--fecha", type=_date, default=None, help="AAAA-MM-DD (hoy si se omite)")
     book.add_argument("-o", "--output", type=Path, help="archivo CSV (salida estándar si se omite)")
     book.set_defaults(handler=cmd_libro)
+
+    add_signing_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

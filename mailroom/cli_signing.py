@@ -1,0 +1,226 @@
+"""The e.firma commands: ``oficialia efirma info|check``, ``oficialia sign``, ``oficialia acuse``.
+
+Kept apart from ``mailroom.cli`` so that module stays small; ``mailroom.cli.build_parser`` calls
+:func:`add_signing_commands`. Only ``acuse`` needs the store; the others set ``needs_store=False``
+so that checking a certificate never creates a data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailroom.config import Settings
+from mailroom.errors import InvalidInput, UnreadableFile
+from mailroom.store import Store
+from signing import (
+    CertificateIdentity,
+    CredentialFileMissing,
+    Credentials,
+    PdfSigner,
+    load_certificate,
+    load_credentials,
+)
+
+PASSWORD_PROMPT = "Contraseña de la e.firma: "
+
+
+def _now() -> datetime:
+    """The instant credentials are checked and documents signed (tests freeze it here)."""
+    return datetime.now(UTC)
+
+
+def add_signing_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register the e.firma subcommands on ``commands`` (the top-level subparsers action)."""
+    efirma = commands.add_parser("efirma", help="e.firma (FIEL) del SAT").add_subparsers(
+        dest="efirma_command", required=True
+    )
+    info = efirma.add_parser("info", parents=[common], help="titular y vigencia de un .cer")
+    info.add_argument("--cer", type=Path, required=True, help="certificado (.cer)")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(handler=cmd_efirma_info, needs_store=False)
+
+    check = efirma.add_parser(
+        "check", parents=[common], help="comprobar que la e.firma abre y puede firmar hoy"
+    )
+    _add_credential_options(check, required=True)
+    check.set_defaults(handler=cmd_efirma_check, needs_store=False)
+
+    sign = commands.add_parser("sign", parents=[common], help="firmar un PDF con la e.firma")
+    sign.add_argument("input", type=Path, metavar="ENTRADA.pdf")
+    sign.add_argument("-o", "--output", type=Path, required=True, metavar="SALIDA.pdf")
+    sign.add_argument("--motivo", default="Firma electrónica", help="motivo de la firma")
+    _add_credential_options(sign, required=True)
+    sign.set_defaults(handler=cmd_sign, needs_store=False)
+
+    acuse = commands.add_parser(
+        "acuse", parents=[common], help="acuse de recibo en PDF (sellado si se da la e.firma)"
+    )
+    acuse.add_argument("folio")
+    acuse.add_argument("-o", "--output", type=Path, required=True, metavar="ARCHIVO.pdf")
+    _add_credential_options(acuse, required=False)
+    acuse.set_defaults(handler=cmd_acuse)
+
+
+def _add_credential_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--cer", type=Path, required=required, help="certificado (.cer)")
+    parser.add_argument("--key", type=Path, required=required, help="llave privada (.key)")
+    parser.add_argument(
+        "--password-file",
+        type=Path,
+        help="archivo con la contraseña (si se omite, se pregunta sin mostrarla)",
+    )
+
+
+def cmd_efirma_info(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    _, identity = load_certificate(args.cer)
+    if args.json:
+        print(json.dumps(_identity_dict(identity), ensure_ascii=False, indent=2))
+        return 0
+    print(f"Titular:            {identity.name}")
+    print(f"RFC:                {identity.rfc}")
+    if identity.representative_rfc:
+        print(f"RFC representante:  {identity.representative_rfc}")
+    if identity.curp:
+        print(f"CURP:               {identity.curp}")
+    if identity.representative_curp:
+        print(f"CURP representante: {identity.representative_curp}")
+    print(f"Persona:            {'física' if identity.kind == 'fisica' else 'moral'}")
+    print(f"Tipo:               {_kind_label(identity)}")
+    print(f"Número de cert.:    {identity.certificate_number}")
+    print(
+        f"Vigencia:           del {identity.not_before:%Y-%m-%d %H:%M} al "
+        f"{identity.not_after:%Y-%m-%d %H:%M} UTC ({_validity_label(identity)})"
+    )
+    print(f"Emisor:             {identity.issuer}")
+    return 0
+
+
+def cmd_efirma_check(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    identity = _credentials(args).identity
+    print(f"e.firma válida: {identity.name} ({identity.rfc}), vence {identity.not_after:%Y-%m-%d}")
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    if _same_file(args.input, args.output):
+        raise InvalidInput(
+            "El archivo de salida (-o) no puede ser el mismo que el de entrada; elija otro nombre.",
+            field="output",
+        )
+    try:
+        pdf = args.input.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(
+            f"No se pudo leer el PDF {args.input}: {error.strerror}.", path=args.input
+        ) from error
+    signer = PdfSigner(_credentials(args), clock=_now)
+    _write_atomically(args.output, signer.sign(pdf, reason=args.motivo, field_name="Firma"))
+    print(f"Firmado: {args.output}")
+    return 0
+
+
+def cmd_acuse(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from mailroom.filings import get_filing
+    from mailroom.receipt import STAMP_BOX, build_acuse
+
+    assert store is not None  # acuse keeps needs_store=True
+    if (args.cer is None) != (args.key is None):
+        raise InvalidInput("Para sellar el acuse indique --cer y --key juntos.", field="cer")
+    # Credentials first: a wrong password should fail before any PDF is built.
+    credentials = _credentials(args) if args.cer else None
+    filing = get_filing(store.reader(), args.folio)
+    acuse = build_acuse(filing, settings, sealed=credentials is not None)
+    pdf = acuse.pdf
+    if credentials is not None:
+        pdf = PdfSigner(credentials, clock=_now, zone=settings.zone).sign(
+            pdf, reason="Acuse de recibo", stamp_box=STAMP_BOX
+        )
+    _write_atomically(args.output, pdf)
+    print(args.output)
+    print(f"Cadena original sha256: {acuse.digest}")
+    if credentials is None:
+        print("Aviso: acuse sin sello; indique --cer y --key para sellarlo.", file=sys.stderr)
+    return 0
+
+
+def _credentials(args: argparse.Namespace) -> Credentials:
+    return load_credentials(args.cer, args.key, _password(args), purpose="documento", now=_now())
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_file is None:
+        try:
+            return getpass.getpass(PASSWORD_PROMPT)
+        except EOFError as error:  # no terminal and nothing on standard input
+            raise InvalidInput(
+                "No se pudo leer la contraseña: no hay terminal. Use --password-file ARCHIVO.",
+                field="password",
+            ) from error
+    try:
+        text = Path(args.password_file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise CredentialFileMissing(
+            f"No se pudo leer el archivo de la contraseña: {args.password_file}.",
+            path=args.password_file,
+        ) from error
+    # Only one newline: an editor adds it, but spaces may be part of the password.
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    if first.resolve() == second.resolve():
+        return True
+    return first.exists() and second.exists() and os.path.samefile(first, second)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, so ``path`` is whole or untouched."""
+    folder = path.resolve().parent
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _identity_dict(identity: CertificateIdentity) -> dict[str, Any]:
+    return {
+        "nombre": identity.name,
+        "rfc": identity.rfc,
+        "rfc_representante": identity.representative_rfc,
+        "curp": identity.curp,
+        "curp_representante": identity.representative_curp,
+        "numero_certificado": identity.certificate_number,
+        "vigente_desde": identity.not_before.isoformat(),
+        "vigente_hasta": identity.not_after.isoformat(),
+        "vigente": _validity_label(identity) == "vigente",
+        "emisor": identity.issuer,
+        "persona": identity.kind,
+        "tipo": "csd" if identity.is_csd else "efirma",
+    }
+
+
+def _kind_label(identity: CertificateIdentity) -> str:
+    if identity.is_csd:
+        return f"sello digital (CSD, {identity.organizational_unit}), no sirve para firmar"
+    return "e.firma (FIEL)"
+
+
+def _validity_label(identity: CertificateIdentity) -> str:
+    now = _now()
+    if now < identity.not_before:
+        return "aún no vigente"
+    return "vencido" if now > identity.not_after else "vigente"
