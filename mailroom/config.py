@@ -40,6 +40,12 @@ class Settings:
     max_pdf_pages: int = 2000
     max_image_megapixels: int = 120
     max_file_megabytes: int = 512
+    acuse_verification_url: str = "https://verifica.example.gob.mx/acuse"
+    ocsp_url: str = "https://cfdi.sat.gob.mx/edofiel"
+    tsa_url: str = ""
+    trust_extra_dir: str = ""
+    trust_test_roots: str = ""
+    network_timeout_seconds: int = 10
 
     @property
     def database_path(self) -> Path:

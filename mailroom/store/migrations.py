@@ -169,6 +169,63 @@ CREATE VIRTUAL TABLE filings_fts USING fts5 (
     )
 
 
+@migration
+def m002_acuses_and_signatures(db: sqlite_utils.Database) -> None:
+    """The acuse of each filing, the long-term upgrade of its seal, and cached OCSP answers.
+
+    ``acuses``: one row per filing, written in the registration transaction. ``unsealed_sha256``
+    is the "sin sello" PDF handed over when no e.firma was unlocked (NULL when it was sealed at
+    once); ``sealed_sha256`` is the current sealed PDF (B-B, later replaced by its B-LT/B-LTA
+    incremental update: every version stays in the blob store). ``seal_state`` is
+    ``pendiente`` until sealed.
+
+    ``signature_upgrades``: the background B-B -> B-LT(A) upgrade queue; ``state`` is
+    ``pendiente`` (including "revocación no verificada": offline), ``hecha``, ``revocado``
+    (flagged loudly) or ``fallida`` (after repeated errors, with the reason).
+
+    ``ocsp_responses``: the last OCSP answer per certificate, raw DER, with when it was fetched.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE acuses (
+    filing_uuid TEXT PRIMARY KEY REFERENCES filings (uuid),
+    cadena_digest TEXT NOT NULL,
+    seal_state TEXT NOT NULL CHECK (seal_state IN ('pendiente', 'sellado')),
+    unsealed_sha256 TEXT REFERENCES blobs (sha256),
+    sealed_sha256 TEXT REFERENCES blobs (sha256),
+    signature_level TEXT CHECK (signature_level IN ('B-B', 'B-T', 'B-LT', 'B-LTA')),
+    sealed_at TEXT,
+    signer_certificate_number TEXT,
+    signer_rfc TEXT,
+    created_at TEXT NOT NULL,
+    CHECK (unsealed_sha256 IS NOT NULL OR sealed_sha256 IS NOT NULL)
+);
+CREATE INDEX acuses_seal_state ON acuses (seal_state);
+CREATE TABLE signature_upgrades (
+    filing_uuid TEXT PRIMARY KEY REFERENCES acuses (filing_uuid),
+    state TEXT NOT NULL CHECK (state IN ('pendiente', 'hecha', 'revocado', 'fallida')),
+    revocation_status TEXT NOT NULL DEFAULT 'no_verificado',
+    revocation_checked_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX signature_upgrades_state ON signature_upgrades (state, next_attempt_at);
+CREATE TABLE ocsp_responses (
+    certificate_sha256 TEXT PRIMARY KEY,
+    issuer_sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,
+    response BLOB NOT NULL,
+    this_update TEXT,
+    next_update TEXT,
+    fetched_at TEXT NOT NULL
+)
+""",
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
