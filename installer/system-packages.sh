@@ -11,6 +11,9 @@ packages=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
   # SANE and its `test` backend for scanner capture.
   sane-utils libsane1
+  # The test PKI writes SAT-style .key files (PKCS#8, PBES2, DES-EDE3) with openssl; pdfsig's
+  # trust database for the independent check is made with certutil.
+  openssl libnss3-tools
 )
 packages+=("$@")
 

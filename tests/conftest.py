@@ -10,6 +10,7 @@ import pytest
 from mailroom.clock import FixedClock
 from mailroom.config import Settings, load_settings
 from mailroom.store import Store
+from tests.sat_pki import SatPki, running_sat_pki
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ZONE = ZoneInfo("America/Mexico_City")
@@ -45,3 +46,14 @@ def store(settings: Settings):
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 9, 10, 30, tzinfo=ZONE))
+
+
+@pytest.fixture(scope="session")
+def sat_pki(tmp_path_factory: pytest.TempPathFactory):
+    """A SAT-shaped test PKI (root, AC, OCSP, TSA, e.firmas) served on 127.0.0.1; see
+    ``tests/sat_pki.py``. Built once per session (about two seconds)."""
+    with running_sat_pki(tmp_path_factory.mktemp("sat-pki")) as pki:
+        yield pki
+
+
+__all__ = ["SatPki"]
