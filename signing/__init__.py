@@ -21,6 +21,7 @@ from signing.credentials import (  # noqa: E402
 from signing.errors import (  # noqa: E402
     CertificateExpired,
     CertificateNotYetValid,
+    CertificateRevoked,
     CorruptKey,
     CredentialFileMissing,
     KeyMismatch,
@@ -41,6 +42,7 @@ __all__ = [
     "CertificateExpired",
     "CertificateIdentity",
     "CertificateNotYetValid",
+    "CertificateRevoked",
     "CorruptKey",
     "CredentialFileMissing",
     "Credentials",

@@ -86,3 +86,9 @@ class StampFontMissing(SigningError):
 
     code = "fuente_de_sello_faltante"
     exit_code = 69
+
+
+class CertificateRevoked(SigningError):
+    """The office's own e.firma was found revoked (explicit OCSP check): it must not seal."""
+
+    code = "certificado_revocado"

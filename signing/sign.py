@@ -1,12 +1,19 @@
-"""Sign a PDF with the office's e.firma: PAdES B-B with a visible stamp, fully offline.
+"""Sign a PDF with the office's e.firma: PAdES with a visible stamp, offline first.
 
-B-B carries no timestamp and no revocation data; upgrading to B-T/B-LT once a TSA and SAT's OCSP
-are reachable is ``signing.upgrade``'s job, on the file this module produces.
+The level depends on what is reachable at that moment, and never blocks the counter:
+
+* nothing (offline): **B-B** -- no timestamp, no revocation data;
+* a TSA: **B-T** -- a signature timestamp proves when it was signed;
+* a TSA and the OCSP responder: **B-LT** -- plus a DSS with the chain and the checked OCSP answer.
+
+Whatever could not be added now is added later by ``signing.upgrade``. If the OCSP responder says
+the office's own certificate is revoked, nothing is signed (``CertificateRevoked``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from io import BytesIO
 from pathlib import Path
@@ -20,14 +27,26 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.credentials import Credentials
-from signing.errors import SignatureFailed, UnsignablePdf
+from signing.errors import CertificateRevoked, SignatureFailed, UnsignablePdf
+from signing.identity import CertificateIdentity
+from signing.longterm import TIMESTAMP_ERRORS, add_validation_data, chain_of, find_issuer
+from signing.revocation import RevocationCheck, RevocationChecker, RevocationStatus
 from signing.stamp import DEFAULT_STAMP_BOX, OFFICE_ZONE, stamp_content, stamp_style
 
 _DIGEST = "sha256"
+
+
+@dataclass(frozen=True)
+class SignedPdf:
+    pdf: bytes
+    level: str  # "B-B", "B-T" or "B-LT"
+    revocation: RevocationCheck | None  # the check of the signer's certificate, if one was made
+    notes: tuple[str, ...] = ()  # Spanish: why the level is lower than it could be
 
 
 class PdfSigner:
@@ -48,12 +67,26 @@ class PdfSigner:
         clock: Callable[[], datetime] | None = None,
         zone: tzinfo = OFFICE_ZONE,
         font_file: Path | None = None,
+        timestamper: TimeStamper | None = None,
+        revocation: RevocationChecker | None = None,
+        chain: Sequence[bytes] = (),
     ) -> None:
+        """``chain``: CA certificates (DER) to find the signer's issuer and embed with the
+        signature; ``timestamper``/``revocation``: the TSA and OCSP to reach for B-T/B-LT."""
         self._identity = credentials.identity
+        self._certificate = credentials.certificate_der
         self._clock = clock or (lambda: datetime.now(UTC))
         self._zone = zone
         self._style = stamp_style(font_file)
-        self._signer = _CachedKeySigner(credentials)
+        self._chain = chain_of(credentials.certificate_der, chain)
+        self._issuer = find_issuer(credentials.certificate_der, chain)
+        self._signer = _CachedKeySigner(credentials, self._chain[1:])
+        self._timestamper = timestamper
+        self._revocation = revocation
+
+    @property
+    def identity(self) -> CertificateIdentity:
+        return self._identity
 
     def sign(
         self,
@@ -65,7 +98,69 @@ class PdfSigner:
         stamp_box: tuple[float, float, float, float] | None = None,
         page: int = -1,
     ) -> bytes:
-        """Return ``pdf`` with a PAdES B-B signature appended as an incremental update."""
+        """Return ``pdf`` signed (see :meth:`sign_document` for the level)."""
+        return self.sign_document(
+            pdf,
+            reason=reason,
+            location=location,
+            field_name=field_name,
+            stamp_box=stamp_box,
+            page=page,
+        ).pdf
+
+    def sign_document(
+        self,
+        pdf: bytes,
+        *,
+        reason: str = "Acuse de recibo",
+        location: str | None = None,
+        field_name: str = "SelloOficialia",
+        stamp_box: tuple[float, float, float, float] | None = None,
+        page: int = -1,
+    ) -> SignedPdf:
+        """Sign ``pdf`` at the highest level reachable now (B-B, B-T or B-LT)."""
+        notes: list[str] = []
+        check = self._check_revocation(notes)
+        signed, level = self._sign_once(
+            pdf, reason, location, field_name, stamp_box, page, self._timestamper, notes
+        )
+        if level == "B-T" and check is not None and check.status is RevocationStatus.VIGENTE:
+            assert check.response_der is not None
+            signed = add_validation_data(signed, self._chain, [check.response_der])
+            level = "B-LT"
+        return SignedPdf(pdf=signed, level=level, revocation=check, notes=tuple(notes))
+
+    def _check_revocation(self, notes: list[str]) -> RevocationCheck | None:
+        if self._revocation is None:
+            return None
+        if self._issuer is None:
+            notes.append(
+                "Revocación no verificada: falta el certificado de la autoridad que emitió la "
+                "e.firma."
+            )
+            return None
+        check = self._revocation.check(self._certificate, self._issuer)
+        if check.status is RevocationStatus.REVOCADO:
+            raise CertificateRevoked(
+                f"La e.firma de la oficina está REVOCADA ({check.message}). No se selló nada: "
+                "avise de inmediato al administrador para tramitar una nueva.",
+                certificate_number=self._identity.certificate_number,
+            )
+        if check.status is not RevocationStatus.VIGENTE:
+            notes.append(check.message)
+        return check
+
+    def _sign_once(
+        self,
+        pdf: bytes,
+        reason: str,
+        location: str | None,
+        field_name: str,
+        stamp_box: tuple[float, float, float, float] | None,
+        page: int,
+        timestamper: TimeStamper | None,
+        notes: list[str],
+    ) -> tuple[bytes, str]:
         signed_at = self._clock()
         if signed_at.tzinfo is None:
             raise ValueError("the signing clock must return aware datetimes")
@@ -87,9 +182,20 @@ class PdfSigner:
             stamp_style=self._style,
             new_field_spec=field_spec,
             signing_time=signed_at.astimezone(self._zone),
+            timestamper=timestamper,
         )
         text_params = stamp_content(self._identity, signed_at, self._zone).as_text_params()
-        return _run(pdf_signer, pdf, text_params)
+        try:
+            return _run(pdf_signer, pdf, text_params), "B-T" if timestamper else "B-B"
+        except TIMESTAMP_ERRORS as error:
+            if timestamper is None:
+                raise
+            # The TSA is down: seal now without it (the counter must not wait); the upgrade
+            # adds a document timestamp later.
+            notes.append(
+                f"Sin sello de tiempo: la autoridad no respondió ({type(error).__name__})."
+            )
+            return self._sign_once(pdf, reason, location, field_name, stamp_box, page, None, notes)
 
 
 def _run(pdf_signer: signers.PdfSigner, pdf: bytes, text_params: dict[str, str]) -> bytes:
@@ -144,7 +250,7 @@ class _CachedKeySigner(signers.SimpleSigner):
     for RSA that includes cryptography's key consistency check, the bulk of the cost.
     """
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: Credentials, chain: Sequence[bytes] = ()) -> None:
         key = credentials.private_key
         if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise SignatureFailed(
@@ -160,7 +266,9 @@ class _CachedKeySigner(signers.SimpleSigner):
         super().__init__(
             signing_cert=asn1_x509.Certificate.load(credentials.certificate_der),
             signing_key=keys.PrivateKeyInfo.load(key_der),
-            cert_registry=SimpleCertificateStore(),
+            cert_registry=SimpleCertificateStore.from_certs(
+                [asn1_x509.Certificate.load(der) for der in chain]
+            ),
         )
         self._key = key
 
