@@ -16,6 +16,7 @@ from typing import Any
 
 from mailroom import audit, filings, libro, search
 from mailroom.cli_signing import add_signing_commands
+from mailroom.cli_verify import add_verify_commands
 from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.intake import IntakeService
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     book.set_defaults(handler=cmd_libro)
 
     add_signing_commands(commands, common)
+    add_verify_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

@@ -12,9 +12,10 @@ the office's own certificate is revoked, nothing is signed (``CertificateRevoked
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from signing.revocation import RevocationCheck, RevocationChecker, RevocationSta
 from signing.stamp import DEFAULT_STAMP_BOX, OFFICE_ZONE, stamp_content, stamp_style
 
 _DIGEST = "sha256"
+OFFLINE_BACKOFF = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class PdfSigner:
         self._signer = _CachedKeySigner(credentials, self._chain[1:])
         self._timestamper = timestamper
         self._revocation = revocation
+        self._offline_until = 0.0  # time.monotonic() until which the network is not tried
 
     @property
     def identity(self) -> CertificateIdentity:
@@ -118,16 +121,32 @@ class PdfSigner:
         stamp_box: tuple[float, float, float, float] | None = None,
         page: int = -1,
     ) -> SignedPdf:
-        """Sign ``pdf`` at the highest level reachable now (B-B, B-T or B-LT)."""
+        """Sign ``pdf`` at the highest level reachable now (B-B, B-T or B-LT).
+
+        After the TSA or the OCSP responder fails to answer, the next seals skip the network for
+        :data:`OFFLINE_BACKOFF` (a dead link can take the whole timeout to fail; the counter must
+        not wait for it on every acuse). The background upgrade adds what was skipped."""
         notes: list[str] = []
-        check = self._check_revocation(notes)
+        online = time.monotonic() >= self._offline_until
+        if not online:
+            notes.append(
+                "Sellado sin conexión (sin sello de tiempo ni consulta OCSP); se completará en "
+                "segundo plano."
+            )
+        check = self._check_revocation(notes) if online else None
+        timestamper = self._timestamper if online else None
         signed, level = self._sign_once(
-            pdf, reason, location, field_name, stamp_box, page, self._timestamper, notes
+            pdf, reason, location, field_name, stamp_box, page, timestamper, notes
         )
         if level == "B-T" and check is not None and check.status is RevocationStatus.VIGENTE:
             assert check.response_der is not None
             signed = add_validation_data(signed, self._chain, [check.response_der])
             level = "B-LT"
+        went_offline = (timestamper is not None and level == "B-B") or (
+            check is not None and check.status is RevocationStatus.NO_VERIFICADO
+        )
+        if online and went_offline:
+            self._offline_until = time.monotonic() + OFFLINE_BACKOFF.total_seconds()
         return SignedPdf(pdf=signed, level=level, revocation=check, notes=tuple(notes))
 
     def _check_revocation(self, notes: list[str]) -> RevocationCheck | None:

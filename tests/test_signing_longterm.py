@@ -5,6 +5,7 @@ byte -> validation fails."""
 from __future__ import annotations
 
 import socket
+import time
 from io import BytesIO
 
 import pytest
@@ -107,10 +108,18 @@ def test_with_tsa_and_ocsp_the_seal_is_b_lt_with_the_ocsp_answer_inside(
 
 
 def test_a_tsa_that_does_not_answer_falls_back_to_b_b_and_says_so(sat_pki: SatPki) -> None:
-    result = _signer(sat_pki, tsa=_closed_port_url()).sign_document(_document())
+    signer = _signer(sat_pki, tsa=_closed_port_url(), ocsp=sat_pki.ocsp_url)
+    result = signer.sign_document(_document())
     assert result.level == "B-B"
     assert any(note.startswith("Sin sello de tiempo") for note in result.notes)
     assert _signature_status(sat_pki, result.pdf).bottom_line
+
+    # The next seal does not wait for the dead link again: straight to B-B, and it says why.
+    started = time.monotonic()
+    following = signer.sign_document(_document())
+    assert following.level == "B-B" and following.revocation is None
+    assert any("sin conexión" in note for note in following.notes)
+    assert time.monotonic() - started < 1.0
 
 
 def test_the_office_refuses_to_seal_with_a_revoked_e_firma(sat_pki: SatPki) -> None:
