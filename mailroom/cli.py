@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from mailroom import audit, filings, libro, search
-from mailroom.cli_signing import add_signing_commands
+from mailroom.cli_signing import (
+    add_intake_sealing_options,
+    add_signing_commands,
+    seal_after_intake,
+    unlock_for_intake,
+)
 from mailroom.cli_verify import add_verify_commands
 from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, OficialiaError
@@ -86,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sin-esperar-ocr", action="store_true", help="terminar al registrar; el OCR queda en cola"
     )
     intake.add_argument("--json", action="store_true")
+    add_intake_sealing_options(intake)  # --cer --key --password-file: seal the acuse at once
     intake.set_defaults(handler=cmd_intake)
 
     show = commands.add_parser("show", parents=[common], help="mostrar un escrito por folio")
@@ -183,12 +189,26 @@ def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> in
         sensitive=args.sensible,
         duplicate_override_reason=args.motivo_duplicado,
     )
+    # The e.firma opens before registering: a wrong password registers nothing.
+    signer = unlock_for_intake(args, settings)
     registration = IntakeService(store, settings).register(new, args.files)
     filing = registration.filing
+    acuse = seal_after_intake(store, settings, filing.id, signer)
     if args.json:
-        _print_json({"folio": filing.folio, "id": filing.id, "warnings": registration.warnings})
+        _print_json(
+            {
+                "folio": filing.folio,
+                "id": filing.id,
+                "warnings": registration.warnings,
+                "acuse": acuse.seal_state.value,
+            }
+        )
     else:
         print(filing.folio)
+    if acuse.sealed:
+        print(f"Acuse sellado con la e.firma ({acuse.signer_rfc}).", file=sys.stderr)
+    else:
+        print("Acuse sin sello: queda pendiente («oficialia acuses sellar»).", file=sys.stderr)
     for warning in registration.warnings:
         print(f"Aviso: {warning}", file=sys.stderr)
     if not args.sin_esperar_ocr:
@@ -328,6 +348,8 @@ def cmd_store_check(args: argparse.Namespace, store: Store, settings: Settings) 
         print(f"  Folios: {problem}")
     for sha in report.bad_blobs:
         print(f"  Archivo faltante o alterado: {sha}")
+    for problem in report.acuse_problems:
+        print(f"  Acuses: {problem}")
     print("  Bitácora: " + ("íntegra" if report.audit.ok else f"ALTERADA: {report.audit.problem}"))
     if args.sweep:
         print(f"  {len(report.swept)} archivos huérfanos borrados")

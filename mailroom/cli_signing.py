@@ -1,8 +1,9 @@
-"""The e.firma commands: ``oficialia efirma info|check``, ``oficialia sign``, ``oficialia acuse``.
+"""The e.firma commands: ``oficialia efirma info|check``, ``oficialia sign``, ``oficialia acuse``,
+``oficialia acuses pendientes|sellar``, and the sealing options of ``oficialia intake``.
 
 Kept apart from ``mailroom.cli`` so that module stays small; ``mailroom.cli.build_parser`` calls
-:func:`add_signing_commands`. Only ``acuse`` needs the store; the others set ``needs_store=False``
-so that checking a certificate never creates a data folder.
+:func:`add_signing_commands`. Only the acuse commands need the store; the others set
+``needs_store=False`` so that checking a certificate never creates a data folder.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailroom.acuses import AcuseService, StoredAcuse
 from mailroom.config import Settings
-from mailroom.errors import InvalidInput, UnreadableFile
+from mailroom.errors import InvalidInput, OficialiaError, UnreadableFile
 from mailroom.store import Store
 from signing import (
     CertificateIdentity,
@@ -61,12 +63,57 @@ def add_signing_commands(commands: Any, common: argparse.ArgumentParser) -> None
     sign.set_defaults(handler=cmd_sign, needs_store=False)
 
     acuse = commands.add_parser(
-        "acuse", parents=[common], help="acuse de recibo en PDF (sellado si se da la e.firma)"
+        "acuse", parents=[common], help="acuse de recibo guardado (se sella si se da la e.firma)"
     )
     acuse.add_argument("folio")
     acuse.add_argument("-o", "--output", type=Path, required=True, metavar="ARCHIVO.pdf")
     _add_credential_options(acuse, required=False)
     acuse.set_defaults(handler=cmd_acuse)
+
+    # A group of its own: ``acuse FOLIO`` takes a positional folio, which a ``sellar`` subcommand
+    # on the same parser would be mistaken for.
+    acuses = commands.add_parser("acuses", help="acuses pendientes de sello").add_subparsers(
+        dest="acuses_command", required=True
+    )
+    pending = acuses.add_parser(
+        "pendientes", parents=[common], help="acuses que esperan el sello de la e.firma"
+    )
+    pending.add_argument("--json", action="store_true")
+    pending.set_defaults(handler=cmd_acuses_pendientes)
+    seal = acuses.add_parser(
+        "sellar", parents=[common], help="sellar con la e.firma todos los acuses pendientes"
+    )
+    _add_credential_options(seal, required=True)
+    seal.add_argument("--limite", type=int, help="sellar como máximo N acuses")
+    seal.add_argument("--json", action="store_true")
+    seal.set_defaults(handler=cmd_acuses_sellar)
+
+
+def add_intake_sealing_options(intake: argparse.ArgumentParser) -> None:
+    """``intake --cer --key [--password-file]``: seal the acuse right after registering."""
+    _add_credential_options(intake, required=False)
+
+
+def unlock_for_intake(args: argparse.Namespace, settings: Settings) -> PdfSigner | None:
+    """The signer for ``intake``, opened BEFORE registering: a wrong password registers nothing."""
+    _require_pair(args)
+    if args.cer is None:
+        return None
+    return PdfSigner(_credentials(args), clock=_now, zone=settings.zone)
+
+
+def seal_after_intake(
+    store: Store, settings: Settings, folio: str, signer: PdfSigner | None
+) -> StoredAcuse:
+    """Seal the new filing's acuse if a signer is open; if sealing fails the filing stays
+    registered and its acuse pending (``oficialia acuses sellar`` seals it later)."""
+    service = AcuseService(store, settings)
+    if signer is not None:
+        try:
+            return service.seal(folio, signer)
+        except OficialiaError as error:  # the filing is registered either way: say so, go on
+            print(f"Aviso: no se pudo sellar el acuse: {error.message}", file=sys.stderr)
+    return service.current(folio)
 
 
 def _add_credential_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -128,27 +175,71 @@ def cmd_sign(args: argparse.Namespace, store: Store | None, settings: Settings) 
 
 
 def cmd_acuse(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
-    from mailroom.filings import get_filing
-    from mailroom.receipt import STAMP_BOX, build_acuse
-
     assert store is not None  # acuse keeps needs_store=True
+    _require_pair(args)
+    # Credentials first: a wrong password should fail before anything is sealed or written.
+    credentials = _credentials(args) if args.cer else None
+    service = AcuseService(store, settings)
+    acuse = service.current(args.folio)  # NotFound, or IntegrityProblem for a bad stored PDF
+    if credentials is not None and not acuse.sealed:
+        acuse = service.seal(
+            acuse.filing_id, PdfSigner(credentials, clock=_now, zone=settings.zone)
+        )
+    _write_atomically(args.output, acuse.pdf)
+    print(args.output)
+    print(f"Estado: {_state_label(acuse)}")
+    print(f"Cadena original sha256: {acuse.cadena_digest}")
+    if not acuse.sealed:
+        print(
+            "Aviso: acuse sin sello; indique --cer y --key para sellarlo "
+            "(o «oficialia acuses sellar»).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_acuses_pendientes(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    assert store is not None
+    pending = AcuseService(store, settings).pending()
+    if args.json:
+        rows = [
+            {"folio": p.folio, "id": p.filing_id, "recibido": p.received_at.isoformat()}
+            for p in pending
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for item in pending:
+        print(f"{item.folio}  recibido {item.received_at.isoformat()}")
+    print(f"{len(pending)} acuses pendientes de sello.", file=sys.stderr)
+    return 0
+
+
+def cmd_acuses_sellar(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    assert store is not None
+    signer = PdfSigner(_credentials(args), clock=_now, zone=settings.zone)
+    report = AcuseService(store, settings).seal_pending(signer, limit=args.limite)
+    if args.json:
+        failures = [{"folio": f.folio, "error": f.message} for f in report.failures]
+        result = {"sellados": list(report.sealed), "fallidos": failures}
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for folio in report.sealed:
+            print(f"Sellado: {folio}")
+        print(f"{len(report.sealed)} acuses sellados, {len(report.failures)} con error.")
+    for failure in report.failures:
+        print(f"Error: {failure.folio}: {failure.message}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _require_pair(args: argparse.Namespace) -> None:
     if (args.cer is None) != (args.key is None):
         raise InvalidInput("Para sellar el acuse indique --cer y --key juntos.", field="cer")
-    # Credentials first: a wrong password should fail before any PDF is built.
-    credentials = _credentials(args) if args.cer else None
-    filing = get_filing(store.reader(), args.folio)
-    acuse = build_acuse(filing, settings, sealed=credentials is not None)
-    pdf = acuse.pdf
-    if credentials is not None:
-        pdf = PdfSigner(credentials, clock=_now, zone=settings.zone).sign(
-            pdf, reason="Acuse de recibo", stamp_box=STAMP_BOX
-        )
-    _write_atomically(args.output, pdf)
-    print(args.output)
-    print(f"Cadena original sha256: {acuse.digest}")
-    if credentials is None:
-        print("Aviso: acuse sin sello; indique --cer y --key para sellarlo.", file=sys.stderr)
-    return 0
+
+
+def _state_label(acuse: StoredAcuse) -> str:
+    if acuse.sealed:
+        return f"sellado ({acuse.signature_level}, RFC {acuse.signer_rfc})"
+    return "pendiente de sello"
 
 
 def _credentials(args: argparse.Namespace) -> Credentials:

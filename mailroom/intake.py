@@ -2,8 +2,9 @@
 
 Order matters for crash safety: files are captured into a private work folder, then written to the
 blob store (fsynced), and only then does one write transaction take the folio and insert the filing,
-its documents and pages (queued for OCR), the search row, the outbox row and the audit event.
-Registration never waits for OCR.
+its documents and pages (queued for OCR), the search row, the outbox row, the unsealed acuse (its
+PDF goes to the blob store before the transaction commits) and the audit event. Registration never
+waits for OCR, and never for the e.firma: sealing is ``mailroom.acuses.AcuseService``'s job.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from mailroom import audit
+from mailroom.acuses import issue_unsealed
 from mailroom.capture import CapturedDocument, CaptureLimits, capture_file
 from mailroom.capture.blank import looks_blank
 from mailroom.clock import Clock, SystemClock
@@ -187,13 +189,20 @@ class IntakeService:
             "INSERT INTO outbox (filing_uuid, enqueued_at) VALUES (?, ?)",
             [filing_id, now.isoformat()],
         )
+        # The acuse needs the folio, so it is built here, under the write lock (about 60 ms): a
+        # filing and its acuse row commit together or not at all.
+        cadena_digest, acuse_sha = issue_unsealed(
+            db, self.store.blobs, s, filing_id, now.isoformat()
+        )
+        snapshot = _snapshot(row, new, stored)
+        snapshot["acuse"] = {"cadena_digest": cadena_digest, "unsealed_sha256": acuse_sha}
         audit.append_event(
             db,
             at=now,
             actor=s.clerk,
             kind="escrito_registrado",
             filing_id=filing_id,
-            payload=_snapshot(row, new, stored),
+            payload=snapshot,
         )
         return filing_id
 

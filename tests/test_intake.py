@@ -208,3 +208,27 @@ def test_a_blank_sheet_is_kept_and_flagged(service: IntakeService, tmp_path: Pat
         "dos-caras.tif: la página 2 parece estar en blanco; revise que se haya digitalizado "
         "el lado correcto.",
     )
+
+
+def test_registration_stores_the_unsealed_acuse_in_the_same_transaction(
+    service: IntakeService, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailroom import acuses
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("falló el acuse a media transacción")
+
+    monkeypatch.setattr(acuses, "build_acuse", broken)
+    with pytest.raises(RuntimeError):
+        service.register(filing(), [scan(tmp_path / "x.jpg", "Primero")])
+    monkeypatch.undo()
+    db = store.reader()
+    assert db.execute("SELECT count(*) FROM filings").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM acuses").fetchone()[0] == 0
+
+    registered = service.register(filing(), [scan(tmp_path / "y.jpg", "Segundo")]).filing
+    assert registered.folio == "OPM-2026-C01-000001"
+    row = next(db.query("SELECT * FROM acuses WHERE filing_uuid = ?", [registered.id]))
+    assert row["seal_state"] == "pendiente" and row["sealed_sha256"] is None
+    assert store.blobs.verify(row["unsealed_sha256"])
+    assert row["created_at"] == "2026-03-09T10:30:00-06:00"

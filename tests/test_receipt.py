@@ -271,3 +271,27 @@ def test_the_stamp_box_on_the_last_page_stays_empty(settings: Settings) -> None:
 
 def test_the_same_filing_always_gives_the_same_bytes(settings: Settings) -> None:
     assert build_acuse(known_filing(), settings).pdf == build_acuse(known_filing(), settings).pdf
+
+
+def test_acuses_built_in_parallel_threads_match_the_serial_ones(settings: Settings) -> None:
+    # The faces are parsed once per process and shared; what fpdf2 mutates is per document.
+    from concurrent.futures import ThreadPoolExecutor
+
+    filings = [known_filing(folio=Folio(f"OPM-2026-C01-{n:06d}")) for n in range(1, 13)]
+    serial = [build_acuse(f, settings, sealed=n % 2 == 0).pdf for n, f in enumerate(filings)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        parallel = list(
+            pool.map(
+                lambda item: build_acuse(item[1], settings, sealed=item[0] % 2 == 0).pdf,
+                enumerate(filings),
+            )
+        )
+    assert parallel == serial
+    assert "OPM-2026-C01-000012" in pdf_text(parallel[-1])
+
+
+def test_a_name_outside_the_common_scripts_still_prints(settings: Settings) -> None:
+    # Armenian is not in the reduced faces; the acuse is laid out again with the full fonts.
+    filing = known_filing(sender=Sender("Արամ Խաչատրյան"), subject="Trámite ☃ ⌘")
+    text = pdf_text(build_acuse(filing, settings).pdf)
+    assert "Արամ Խաչատրյան" in text and "☃" in text

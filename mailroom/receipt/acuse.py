@@ -1,4 +1,4 @@
-"""Build the acuse de recibo of a registered filing (unsealed; ``signing/`` seals it later)."""
+"""Build the acuse de recibo of a registered filing (``mailroom.acuses`` stores and seals it)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from mailroom.models import Filing
 from mailroom.receipt import layout
 from mailroom.receipt.cadena import cadena_original, digest
 
+# The factory value of the ``acuse_verification_url`` setting (kept for callers that import it).
 DEFAULT_VERIFICATION_BASE_URL = "https://verifica.example.gob.mx/acuse"
 
 
@@ -31,15 +32,19 @@ def build_acuse(
     filing: Filing,
     settings: Settings,
     *,
-    verification_base_url: str = DEFAULT_VERIFICATION_BASE_URL,
+    verification_base_url: str | None = None,
     sealed: bool = False,
 ) -> Acuse:
     """The acuse PDF and its cadena original. ``sealed=False`` prints the "sin sello" notice;
     pass ``sealed=True`` only when the PDF is about to be sealed with the office e.firma, which
-    will place its stamp in :data:`~mailroom.receipt.layout.STAMP_BOX` on the last page."""
+    will place its stamp in :data:`~mailroom.receipt.layout.STAMP_BOX` on the last page.
+
+    The QR points at ``verification_base_url`` or, by default, the ``acuse_verification_url``
+    setting."""
     cadena = cadena_original(filing, settings)
     cadena_digest = digest(cadena)
-    url = verification_url(verification_base_url, filing.folio, cadena_digest)
+    base_url = verification_base_url or settings.acuse_verification_url
+    url = verification_url(base_url, filing.folio, cadena_digest)
     pdf = layout.render(
         filing, settings, cadena=cadena, digest=cadena_digest, url=url, sealed=sealed
     )

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from io import BytesIO
-from pathlib import Path
 
 import segno
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from mailroom.config import Settings
-from mailroom.errors import ToolMissing
 from mailroom.models import Filing, Sender
-from mailroom.receipt import spanish
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONTS = {
-    ("DejaVu", ""): "DejaVuSans.ttf",
-    ("DejaVu", "B"): "DejaVuSans-Bold.ttf",
-    ("DejaVuMono", ""): "DejaVuSansMono.ttf",
-}
+from mailroom.receipt import fonts, spanish
 
 PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0  # US letter, in points
 MARGIN = 54.0
@@ -76,7 +67,25 @@ def qr_png(url: str) -> bytes:
 def render(
     filing: Filing, settings: Settings, *, cadena: str, digest: str, url: str, sealed: bool
 ) -> bytes:
-    pdf = _new_pdf(filing, settings)
+    pdf = _laid_out(filing, settings, cadena=cadena, digest=digest, url=url, sealed=sealed)
+    if fonts.lacks_glyphs(pdf):  # a rare script: lay it out again with the whole font files
+        pdf = _laid_out(
+            filing, settings, cadena=cadena, digest=digest, url=url, sealed=sealed, full=True
+        )
+    return bytes(pdf.output())
+
+
+def _laid_out(
+    filing: Filing,
+    settings: Settings,
+    *,
+    cadena: str,
+    digest: str,
+    url: str,
+    sealed: bool,
+    full: bool = False,
+) -> _AcusePdf:
+    pdf = _new_pdf(filing, settings, full=full)
     _header(pdf, filing, settings, url)
     if not sealed:
         _notice(pdf, UNSEALED_NOTICE)
@@ -89,20 +98,12 @@ def render(
     if sealed:
         pdf.ln(6)
         _paragraph(pdf, SEALED_NOTE, size=8)
-    return bytes(pdf.output())
+    return pdf
 
 
-def _new_pdf(filing: Filing, settings: Settings) -> _AcusePdf:
+def _new_pdf(filing: Filing, settings: Settings, *, full: bool) -> _AcusePdf:
     pdf = _AcusePdf(filing.folio)
-    for (family, style), name in FONTS.items():
-        path = FONT_DIR / name
-        if not path.is_file():
-            raise ToolMissing(
-                f"Falta la fuente {name} en {FONT_DIR}; instale el paquete fonts-dejavu-core "
-                "para poder emitir acuses.",
-                path=path,
-            )
-        pdf.add_font(family, style, str(path))
+    fonts.add_fonts(pdf, full=full)  # parsed once per process, see fonts.py
     # The creation date is the only varying input fpdf2 writes; pinning it to the reception
     # time makes the same filing always produce the same bytes (reprints match the original).
     pdf.set_creation_date(filing.received_at)

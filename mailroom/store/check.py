@@ -1,5 +1,6 @@
 """A full health check of an installation: SQLite integrity, gap-free folios, every referenced
-file present with its hash, and the audit chain. Optionally sweeps orphaned files."""
+file present with its hash, every filing with its acuse, and the audit chain. Optionally sweeps
+orphaned files."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from mailroom import audit
-from mailroom.store import Store
+from mailroom.store import BlobStore, Store
 
 REFERENCED_BLOBS = """
     SELECT sha256 FROM documents UNION SELECT searchable_pdf_sha256 FROM documents
     UNION SELECT image_sha256 FROM pages UNION SELECT page_pdf_sha256 FROM pages
     UNION SELECT sha256 FROM blobs
+    UNION SELECT unsealed_sha256 FROM acuses UNION SELECT sealed_sha256 FROM acuses
 """
 
 
@@ -26,6 +28,7 @@ class StoreReport:
     bad_blobs: tuple[str, ...]
     audit: audit.AuditReport
     swept: tuple[str, ...] = ()
+    acuse_problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -33,6 +36,7 @@ class StoreReport:
             self.sqlite_integrity == "ok"
             and not self.folio_problems
             and not self.bad_blobs
+            and not self.acuse_problems
             and self.audit.ok
         )
 
@@ -62,6 +66,26 @@ def folio_problems(db: sqlite_utils.Database) -> list[str]:
     return problems
 
 
+def acuse_problems(db: sqlite_utils.Database, blobs: BlobStore) -> list[str]:
+    """Every filing has its acuse row (written in the registration transaction), and every
+    acuse's PDFs are present with their hash."""
+    problems = [
+        f"el escrito {row[0]} no tiene acuse guardado"
+        for row in db.execute(
+            "SELECT f.folio FROM filings f LEFT JOIN acuses a ON a.filing_uuid = f.uuid "
+            "WHERE a.filing_uuid IS NULL ORDER BY f.rowid"
+        )
+    ]
+    query = "SELECT f.folio, a.unsealed_sha256, a.sealed_sha256 FROM acuses a " + (
+        "JOIN filings f ON f.uuid = a.filing_uuid ORDER BY f.rowid"
+    )
+    for folio, unsealed, sealed in db.execute(query):
+        for sha, what in ((unsealed, "sin sello"), (sealed, "sellado")):
+            if sha and not blobs.verify(sha):
+                problems.append(f"falta o está alterado el PDF {what} del acuse de {folio}")
+    return problems
+
+
 def check_store(
     store: Store, *, sweep: bool = False, sweep_older_than_seconds: float = 3600
 ) -> StoreReport:
@@ -82,4 +106,5 @@ def check_store(
         bad_blobs=bad,
         audit=audit.verify_chain(db),
         swept=swept,
+        acuse_problems=tuple(acuse_problems(db, store.blobs)),
     )
