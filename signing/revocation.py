@@ -153,6 +153,26 @@ class RevocationChecker:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._max_age = max_age
         self._responder_certificates = [parse_certificate(der) for der in responder_certificates]
+        self._host = urlsplit(responder_url).netloc or responder_url
+
+    def _interpret(
+        self,
+        body: bytes,
+        certificate: x509.Certificate,
+        issuer: x509.Certificate,
+        now: datetime,
+        *,
+        stale_ok: bool = False,
+    ) -> RevocationCheck:
+        return _interpret(
+            body,
+            certificate,
+            issuer,
+            now,
+            responder_certificates=self._responder_certificates,
+            host=self._host,
+            stale_ok=stale_ok,
+        )
 
     def check(self, certificate_der: bytes, issuer_der: bytes) -> RevocationCheck:
         """Never raises for network or responder trouble: the status says what happened."""
@@ -220,96 +240,128 @@ class RevocationChecker:
         next_update = _Answer.parse(body).next_update if result.verified else None
         return result, next_update
 
-    def _interpret(
-        self,
-        body: bytes,
-        certificate: x509.Certificate,
-        issuer: x509.Certificate,
-        now: datetime,
-        *,
-        stale_ok: bool = False,
-    ) -> RevocationCheck:
-        try:
-            answer = _Answer.parse(body)
-        except (ValueError, TypeError, KeyError, IndexError) as error:
-            return _unknown(
-                "La respuesta del servicio OCSP está dañada o no es OCSP; no se pudo confirmar "
-                "la vigencia del certificado.",
-                str(error),
-            )
-        if answer.status == "try_later":
-            return _not_verified(urlsplit(self.responder_url).netloc, "tryLater")
-        if answer.status != "successful":
-            return _unknown(
-                f"El servicio OCSP rechazó la consulta ({answer.status}); no se pudo confirmar "
-                "la vigencia del certificado.",
-                answer.status,
-            )
-        problem = self._authenticate(answer, certificate, issuer, now, stale_ok=stale_ok)
-        if problem is not None:
-            return _unknown(
-                "La respuesta del servicio OCSP no es confiable "
-                f"({problem}); no se pudo confirmar la vigencia del certificado.",
-                problem,
-            )
-        if answer.cert_status == "revoked":
-            when = f" el {answer.revoked_at:%Y-%m-%d %H:%M} UTC" if answer.revoked_at else ""
-            return RevocationCheck(
-                RevocationStatus.REVOCADO,
-                f"Certificado REVOCADO{when}: no debe aceptarse lo firmado con él después de "
-                "esa fecha.",
-                checked_at=answer.produced_at,
-                revoked_at=answer.revoked_at,
-                reason=answer.revocation_reason,
-                response_der=body,
-            )
-        if answer.cert_status != "good":
-            return _unknown(
-                "El servicio OCSP no conoce este certificado (¿lo emitió otra autoridad?).",
-                answer.cert_status,
-            )
+
+def evaluate_response(
+    response_der: bytes,
+    certificate_der: bytes,
+    issuer_der: bytes,
+    *,
+    now: datetime | None = None,
+    responder_certificates: Sequence[bytes] = (),
+) -> RevocationCheck:
+    """What an OCSP answer already in hand (e.g. inside a PDF's DSS) proves about a certificate.
+
+    The same checks as a live query -- it must answer for this certificate and be signed by the
+    issuer or a responder the issuer authorised -- except freshness: an embedded answer is
+    evidence of the status at the time it was produced, however old it is now. (pyhanko-
+    certvalidator cannot do this for SAT certificates: it skips OCSP entirely for a certificate
+    whose AIA names no responder, even when the answer is supplied.)"""
+    return _interpret(
+        response_der,
+        parse_certificate(certificate_der),
+        parse_certificate(issuer_der),
+        now or datetime.now(UTC),
+        responder_certificates=[parse_certificate(der) for der in responder_certificates],
+        host="documento",
+        stale_ok=True,
+    )
+
+
+def _interpret(
+    body: bytes,
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    now: datetime,
+    *,
+    responder_certificates: Sequence[x509.Certificate] = (),
+    host: str = "",
+    stale_ok: bool = False,
+) -> RevocationCheck:
+    try:
+        answer = _Answer.parse(body)
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        return _unknown(
+            "La respuesta del servicio OCSP está dañada o no es OCSP; no se pudo confirmar "
+            "la vigencia del certificado.",
+            str(error),
+        )
+    if answer.status == "try_later":
+        return _not_verified(host, "tryLater")
+    if answer.status != "successful":
+        return _unknown(
+            f"El servicio OCSP rechazó la consulta ({answer.status}); no se pudo confirmar "
+            "la vigencia del certificado.",
+            answer.status,
+        )
+    problem = _authenticate(
+        answer, certificate, issuer, now, responder_certificates, stale_ok=stale_ok
+    )
+    if problem is not None:
+        return _unknown(
+            "La respuesta del servicio OCSP no es confiable "
+            f"({problem}); no se pudo confirmar la vigencia del certificado.",
+            problem,
+        )
+    if answer.cert_status == "revoked":
+        when = f" el {answer.revoked_at:%Y-%m-%d %H:%M} UTC" if answer.revoked_at else ""
         return RevocationCheck(
-            RevocationStatus.VIGENTE,
-            "Certificado vigente, no revocado (consulta OCSP del "
-            f"{answer.produced_at:%Y-%m-%d %H:%M} UTC).",
+            RevocationStatus.REVOCADO,
+            f"Certificado REVOCADO{when}: no debe aceptarse lo firmado con él después de "
+            "esa fecha.",
             checked_at=answer.produced_at,
+            revoked_at=answer.revoked_at,
+            reason=answer.revocation_reason,
             response_der=body,
         )
+    if answer.cert_status != "good":
+        return _unknown(
+            "El servicio OCSP no conoce este certificado (¿lo emitió otra autoridad?).",
+            answer.cert_status,
+        )
+    return RevocationCheck(
+        RevocationStatus.VIGENTE,
+        "Certificado vigente, no revocado (consulta OCSP del "
+        f"{answer.produced_at:%Y-%m-%d %H:%M} UTC).",
+        checked_at=answer.produced_at,
+        response_der=body,
+    )
 
-    def _authenticate(
-        self,
-        answer: _Answer,
-        certificate: x509.Certificate,
-        issuer: x509.Certificate,
-        now: datetime,
-        *,
-        stale_ok: bool = False,
-    ) -> str | None:
-        """Why the response cannot be believed, or ``None`` when it can."""
-        if answer.serial_number != certificate.serial_number or not answer.names_issuer(issuer):
-            return "contesta por otro certificado"
-        signer = self._response_signer(answer, issuer)
-        if signer is None:
-            return "firmada por un respondedor que la autoridad no autorizó"
-        if not answer.signed_by(signer):
-            return "la firma de la respuesta no corresponde"
-        if answer.this_update > now + CLOCK_SKEW:
-            return "fechada en el futuro"
-        stale = answer.next_update is not None and answer.next_update < now - CLOCK_SKEW
-        if stale and not stale_ok:
-            # A cached answer past its nextUpdate: stale, not evidence.
-            return "caducada"
-        return None
 
-    def _response_signer(
-        self, answer: _Answer, issuer: x509.Certificate
-    ) -> x509.Certificate | None:
-        for candidate in [issuer, *answer.certificates, *self._responder_certificates]:
-            if not answer.names_responder(candidate):
-                continue
-            if candidate == issuer or _is_delegated_responder(candidate, issuer):
-                return candidate
-        return None
+def _authenticate(
+    answer: _Answer,
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    now: datetime,
+    responder_certificates: Sequence[x509.Certificate],
+    *,
+    stale_ok: bool = False,
+) -> str | None:
+    """Why the response cannot be believed, or ``None`` when it can."""
+    if answer.serial_number != certificate.serial_number or not answer.names_issuer(issuer):
+        return "contesta por otro certificado"
+    signer = _response_signer(answer, issuer, responder_certificates)
+    if signer is None:
+        return "firmada por un respondedor que la autoridad no autorizó"
+    if not answer.signed_by(signer):
+        return "la firma de la respuesta no corresponde"
+    if answer.this_update > now + CLOCK_SKEW:
+        return "fechada en el futuro"
+    stale = answer.next_update is not None and answer.next_update < now - CLOCK_SKEW
+    if stale and not stale_ok:
+        # A cached answer past its nextUpdate: stale, not evidence.
+        return "caducada"
+    return None
+
+
+def _response_signer(
+    answer: _Answer, issuer: x509.Certificate, responder_certificates: Sequence[x509.Certificate]
+) -> x509.Certificate | None:
+    for candidate in [issuer, *answer.certificates, *responder_certificates]:
+        if not answer.names_responder(candidate):
+            continue
+        if candidate == issuer or _is_delegated_responder(candidate, issuer):
+            return candidate
+    return None
 
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {

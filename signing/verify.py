@@ -13,7 +13,6 @@ are none, the explicit :class:`signing.revocation.RevocationChecker` asks SAT's 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -367,53 +366,38 @@ def _revocation(
     moment: datetime,
 ) -> Revocation | None:
     """What the OCSP answers inside the PDF say about the signer, checked offline; ``None``
-    when the PDF holds no usable answer for it."""
-    responses = [*document.ocsps, *_signed_ocsps(signature)]
-    matching = [r for r in responses if _answers_for(r, signer_der, issuer_der)]
-    if not matching:
-        return None
-    from pyhanko_certvalidator import CertificateValidator
-    from pyhanko_certvalidator.errors import RevokedError, ValidationError
-    from pyhanko_certvalidator.policy_decl import (
-        CertRevTrustPolicy,
-        RevocationCheckingPolicy,
-        RevocationCheckingRule,
-    )
+    when the PDF holds no usable answer for it.
 
-    # OCSP required for the signer only: SAT's authorities publish no revocation data in PDFs.
-    policy = CertRevTrustPolicy(
-        RevocationCheckingPolicy(
-            ee_certificate_rule=RevocationCheckingRule.OCSP_REQUIRED,
-            intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+    Checked by ``signing.revocation.evaluate_response`` (issuer and responder authorisation,
+    signature), not by pyhanko-certvalidator, which skips OCSP for any certificate whose AIA
+    names no responder -- every SAT certificate."""
+    from signing.revocation import RevocationStatus, evaluate_response
+
+    responses = [*document.ocsps, *_signed_ocsps(signature)]
+    responders = [*trust.ocsp_responders, *document.certificates]
+    checks = [
+        evaluate_response(
+            r.dump(), signer_der, issuer_der, now=moment, responder_certificates=responders
         )
-    )
-    context = trust.validation_context(
-        moment=moment,
-        other_certs=[issuer_der, *document.certificates],
-        ocsps=[r.dump() for r in matching],
-        retroactive_revinfo=True,
-        revinfo_policy=policy,
-    )
-    validator = CertificateValidator(
-        asn1_x509.Certificate.load(signer_der), validation_context=context
-    )
-    try:
-        asyncio.run(validator.async_validate_usage(set()))
-    except RevokedError:
-        revoked_at = _revoked_at(matching)
+        for r in responses
+        if _answers_for(r, signer_der, issuer_der)
+    ]
+    revoked = [c for c in checks if c.status is RevocationStatus.REVOCADO]
+    if revoked:
+        revoked_at = revoked[0].revoked_at
         when = f" el {revoked_at:%Y-%m-%d %H:%M} UTC" if revoked_at else ""
         return Revocation(
             "revocado", f"Certificado revocado{when} (respuesta OCSP incluida en el documento).",
             revoked_at=revoked_at, source="documento",
         )  # fmt: skip
-    except ValidationError:
+    good = [c for c in checks if c.status is RevocationStatus.VIGENTE and c.checked_at]
+    if not good:
         return None
-    produced = matching[0]["response_bytes"]["response"].parsed["tbs_response_data"]
-    when = produced["produced_at"].native
+    answered = max(c.checked_at for c in good if c.checked_at is not None)
     return Revocation(
         "vigente",
         f"Certificado no revocado según la respuesta OCSP incluida en el documento "
-        f"({when:%Y-%m-%d %H:%M} UTC).",
+        f"({answered:%Y-%m-%d %H:%M} UTC).",
         source="documento",
     )
 
@@ -446,16 +430,6 @@ def _answers_for(response: asn1_ocsp.OCSPResponse, signer_der: bytes, issuer_der
         )
     except (ValueError, TypeError, KeyError):
         return False
-
-
-def _revoked_at(responses: list[asn1_ocsp.OCSPResponse]) -> datetime | None:
-    for response in responses:
-        data = response["response_bytes"]["response"].parsed["tbs_response_data"]
-        for single in data["responses"]:
-            if single["cert_status"].name == "revoked":
-                moment = single["cert_status"].chosen["revocation_time"].native
-                return moment if isinstance(moment, datetime) else None
-    return None
 
 
 def _signed_ocsps(signature: EmbeddedPdfSignature) -> list[asn1_ocsp.OCSPResponse]:
@@ -501,11 +475,14 @@ class _Document:
 
     def level_of(self, signature: EmbeddedPdfSignature, has_timestamp: bool) -> str:
         """A guess from what is present; it does not check that each piece is valid."""
-        if not has_timestamp:
-            return "B-B"
-        if not self.ocsps and not _signed_ocsps(signature):
-            return "B-T"
+        has_revinfo = bool(self.ocsps or _signed_ocsps(signature))
         later = any(revision > signature.signed_revision for revision in self.timestamp_revisions)
+        if not has_timestamp:
+            # An offline B-B upgraded afterwards: validation data plus a document timestamp
+            # over it is B-LTA; without the document timestamp it stays B-B.
+            return "B-LTA" if has_revinfo and later else "B-B"
+        if not has_revinfo:
+            return "B-T"
         return "B-LTA" if later else "B-LT"
 
 

@@ -195,3 +195,88 @@ def test_upgrade_without_the_issuer_certificate_fails_with_a_reason(sat_pki: Sat
     )
     assert outcome.state == "fallida"
     assert "autoridad que emitió" in outcome.message
+
+
+# --- Our own validator (signing.verify) on the same three levels, offline: no checker is given,
+# so revocation can only come from the OCSP answer the PDF carries.
+
+
+def _verify(pki: SatPki, pdf: bytes):
+    from signing.trust import trust_store_from_certificates
+    from signing.verify import verify_pdf
+
+    trust = trust_store_from_certificates([pki.root_der], test=True)
+    return verify_pdf(pdf, trust=trust, revocation=None)
+
+
+def test_verify_reads_revocation_from_a_b_lt_seal_offline(sat_pki: SatPki) -> None:
+    original = _document()
+    signed = _signer(sat_pki, tsa=sat_pki.tsa_url, ocsp=sat_pki.ocsp_url).sign(original)
+    report = _verify(sat_pki, signed)
+    assert report.ok, report.verdict
+    (signature,) = report.signatures
+    assert signature.level == "B-LT"
+    assert signature.revocation.status == "vigente" and signature.revocation.source == "documento"
+    assert signature.signing_time_source == "sello_de_tiempo" and signature.timestamp_ok
+    assert signature.rfc == "PELG800101QX7"
+
+    broken = _verify(sat_pki, _flip(original, signed))
+    assert not broken.ok
+    assert not broken.signatures[0].intact
+
+
+def test_verify_accepts_an_upgraded_b_b_and_its_document_timestamp(sat_pki: SatPki) -> None:
+    original = _document()
+    sealed = _signer(sat_pki).sign(original)
+    offline = _verify(sat_pki, sealed)
+    assert offline.ok  # trusted and intact; revocation simply unknown without a checker
+    assert offline.signatures[0].level == "B-B"
+    assert offline.signatures[0].revocation.status == "no_verificado"
+
+    outcome = upgrade_pdf(
+        sealed,
+        revocation=RevocationChecker(sat_pki.ocsp_url, timeout=5),
+        ca_certificates=[sat_pki.ac_der, sat_pki.root_der],
+        timestamper=make_timestamper(sat_pki.tsa_url, 5),
+    )
+    assert outcome.pdf is not None
+    report = _verify(sat_pki, outcome.pdf)
+    assert report.ok, report.verdict
+    kinds = sorted(s.kind for s in report.signatures)
+    assert kinds == ["firma", "sello_de_tiempo"]
+    seal = next(s for s in report.signatures if s.kind == "firma")
+    assert seal.level == "B-LTA"
+    assert seal.revocation.status == "vigente" and seal.revocation.source == "documento"
+
+    broken = _verify(sat_pki, _flip(original, outcome.pdf))
+    assert not broken.ok
+
+
+def test_verify_reports_a_revocation_carried_in_the_dss(sat_pki: SatPki) -> None:
+    from signing.longterm import add_validation_data
+
+    sealed = _signer(sat_pki, "revocada").sign(_document())  # sealed offline, revoked since
+    check = RevocationChecker(sat_pki.ocsp_url, timeout=5).check(
+        sat_pki.cer("revocada").read_bytes(), sat_pki.ac_der
+    )
+    assert check.response_der is not None
+    with_evidence = add_validation_data(sealed, [sat_pki.ac_der], [check.response_der])
+    report = _verify(sat_pki, with_evidence)
+    assert not report.ok
+    (signature,) = report.signatures
+    assert signature.revocation.status == "revocado"
+    assert signature.revocation.source == "documento"
+    assert "revocado" in signature.verdict.lower()
+
+
+def test_verify_ignores_an_embedded_answer_about_another_certificate(sat_pki: SatPki) -> None:
+    from signing.longterm import add_validation_data
+
+    sealed = _signer(sat_pki, "revocada").sign(_document())
+    # Someone embeds a genuine "good" answer -- about a different certificate.
+    other = RevocationChecker(sat_pki.ocsp_url, timeout=5).check(
+        sat_pki.cer("fisica").read_bytes(), sat_pki.ac_der
+    )
+    assert other.response_der is not None
+    report = _verify(sat_pki, add_validation_data(sealed, [], [other.response_der]))
+    assert report.signatures[0].revocation.status != "vigente"
