@@ -219,9 +219,11 @@ class SignatureUpgrader:
                 timestamper=self._timestamper,
                 current_level=row["signature_level"],
             )
-        new_sha = None
+        new_sha, new_size = None, 0
         if outcome.state == "hecha" and outcome.pdf is not None:
-            new_sha, _ = self._store.blobs.put_bytes(outcome.pdf)
+            # On disk before the row names it; a crash in between leaves an orphan file that
+            # ``store check --sweep`` removes, never a row without its file.
+            new_sha, new_size = self._store.blobs.put_bytes(outcome.pdf)
         attempts = row["attempts"] + (0 if outcome.retry else 1)
         if outcome.state == "pendiente" and attempts >= MAX_ATTEMPTS:
             outcome = UpgradeOutcome(
@@ -232,7 +234,9 @@ class SignatureUpgrader:
         now = self._clock.now()
         next_attempt = now + self._delay(row["attempts"]) if outcome.state == "pendiente" else None
         self._store.write(
-            lambda db: self._record(db, row, outcome, new_sha, attempts, now, next_attempt)
+            lambda db: self._record(
+                db, row, outcome, (new_sha, new_size), attempts, now, next_attempt
+            )
         )
         return outcome
 
@@ -245,14 +249,19 @@ class SignatureUpgrader:
         db: sqlite_utils.Database,
         row: dict[str, Any],
         outcome: UpgradeOutcome,
-        new_sha: str | None,
+        new_blob: tuple[str | None, int],
         attempts: int,
         now: datetime,
         next_attempt: datetime | None,
     ) -> None:
         uuid = row["filing_uuid"]
         check = outcome.revocation
+        new_sha, new_size = new_blob
         if new_sha is not None:
+            db.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+                [new_sha, new_size, now.isoformat()],
+            )
             db.execute(
                 "UPDATE acuses SET sealed_sha256 = ?, signature_level = ? WHERE filing_uuid = ?",
                 [new_sha, outcome.level, uuid],
