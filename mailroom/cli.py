@@ -192,7 +192,7 @@ def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> in
         duplicate_override_reason=args.motivo_duplicado,
     )
     # The e.firma opens before registering: a wrong password registers nothing.
-    signer = unlock_for_intake(args, settings)
+    signer = unlock_for_intake(args, settings, store)
     registration = IntakeService(store, settings).register(new, args.files)
     filing = registration.filing
     acuse = seal_after_intake(store, settings, filing.id, signer)

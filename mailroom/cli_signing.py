@@ -24,6 +24,7 @@ from mailroom.errors import InvalidInput, OficialiaError, UnreadableFile
 from mailroom.store import Store
 from signing import (
     CertificateIdentity,
+    CertificateRevoked,
     CredentialFileMissing,
     Credentials,
     PdfSigner,
@@ -94,12 +95,14 @@ def add_intake_sealing_options(intake: argparse.ArgumentParser) -> None:
     _add_credential_options(intake, required=False)
 
 
-def unlock_for_intake(args: argparse.Namespace, settings: Settings) -> PdfSigner | None:
+def unlock_for_intake(
+    args: argparse.Namespace, settings: Settings, store: Store | None = None
+) -> PdfSigner | None:
     """The signer for ``intake``, opened BEFORE registering: a wrong password registers nothing."""
     _require_pair(args)
     if args.cer is None:
         return None
-    return PdfSigner(_credentials(args), clock=_now, zone=settings.zone)
+    return _office_signer(args, settings, store)
 
 
 def seal_after_intake(
@@ -151,7 +154,24 @@ def cmd_efirma_info(args: argparse.Namespace, store: Store | None, settings: Set
 
 
 def cmd_efirma_check(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
-    identity = _credentials(args).identity
+    from signing.office import revocation_checker
+    from signing.revocation import RevocationStatus
+    from signing.trust import trust_store_from_settings
+
+    credentials = _credentials(args, settings)
+    identity = credentials.identity
+    trust = trust_store_from_settings(settings)
+    checker = revocation_checker(settings, trust=trust)
+    issuer = trust.issuer_of(credentials.certificate_der)
+    if checker is not None and issuer is not None:
+        check = checker.check(credentials.certificate_der, issuer)
+        if check.status is RevocationStatus.REVOCADO:
+            raise CertificateRevoked(
+                f"La e.firma de {identity.name} ({identity.rfc}) está REVOCADA: "
+                f"{check.message} No la use; tramite una nueva en el SAT.",
+                certificate_number=identity.certificate_number,
+            )
+        print(check.message)
     print(f"e.firma válida: {identity.name} ({identity.rfc}), vence {identity.not_after:%Y-%m-%d}")
     return 0
 
@@ -168,9 +188,12 @@ def cmd_sign(args: argparse.Namespace, store: Store | None, settings: Settings) 
         raise UnreadableFile(
             f"No se pudo leer el PDF {args.input}: {error.strerror}.", path=args.input
         ) from error
-    signer = PdfSigner(_credentials(args), clock=_now)
-    _write_atomically(args.output, signer.sign(pdf, reason=args.motivo, field_name="Firma"))
-    print(f"Firmado: {args.output}")
+    signer = _office_signer(args, settings, store)
+    signed = signer.sign_document(pdf, reason=args.motivo, field_name="Firma")
+    _write_atomically(args.output, signed.pdf)
+    print(f"Firmado: {args.output} (PAdES {signed.level})")
+    for note in signed.notes:
+        print(f"Aviso: {note}", file=sys.stderr)
     return 0
 
 
@@ -178,13 +201,11 @@ def cmd_acuse(args: argparse.Namespace, store: Store | None, settings: Settings)
     assert store is not None  # acuse keeps needs_store=True
     _require_pair(args)
     # Credentials first: a wrong password should fail before anything is sealed or written.
-    credentials = _credentials(args) if args.cer else None
+    signer = _office_signer(args, settings, store) if args.cer else None
     service = AcuseService(store, settings)
     acuse = service.current(args.folio)  # NotFound, or IntegrityProblem for a bad stored PDF
-    if credentials is not None and not acuse.sealed:
-        acuse = service.seal(
-            acuse.filing_id, PdfSigner(credentials, clock=_now, zone=settings.zone)
-        )
+    if signer is not None and not acuse.sealed:
+        acuse = service.seal(acuse.filing_id, signer)
     _write_atomically(args.output, acuse.pdf)
     print(args.output)
     print(f"Estado: {_state_label(acuse)}")
@@ -216,7 +237,7 @@ def cmd_acuses_pendientes(args: argparse.Namespace, store: Store | None, setting
 
 def cmd_acuses_sellar(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
     assert store is not None
-    signer = PdfSigner(_credentials(args), clock=_now, zone=settings.zone)
+    signer = _office_signer(args, settings, store)
     report = AcuseService(store, settings).seal_pending(signer, limit=args.limite)
     if args.json:
         failures = [{"folio": f.folio, "error": f.message} for f in report.failures]
@@ -242,8 +263,35 @@ def _state_label(acuse: StoredAcuse) -> str:
     return "pendiente de sello"
 
 
-def _credentials(args: argparse.Namespace) -> Credentials:
-    return load_credentials(args.cer, args.key, _password(args), purpose="documento", now=_now())
+def _credentials(args: argparse.Namespace, settings: Settings) -> Credentials:
+    """Open the e.firma; warn (not refuse) when its issuer is not in the trust store.
+
+    Not refused because the bundled SAT authorities lack AC6/AC7 (resources/trust/SOURCES.md),
+    which issue today's e.firmas: refusing would lock out every office until an admin adds
+    them. ``signing.credentials.check_trusted_issuer`` is there for callers that must refuse."""
+    from signing.trust import trust_store_from_settings
+
+    credentials = load_credentials(
+        args.cer, args.key, _password(args), purpose="documento", now=_now()
+    )
+    trust = trust_store_from_settings(settings)
+    if trust.issuer_of(credentials.certificate_der) is None:
+        print(
+            f"Aviso: la autoridad que emitió esta e.firma («{credentials.identity.issuer}») no "
+            "está entre las de confianza de esta oficina; lo que selle no se podrá validar como "
+            "confiable hasta que el administrador agregue su certificado (trust_extra_dir).",
+            file=sys.stderr,
+        )
+    return credentials
+
+
+def _office_signer(
+    args: argparse.Namespace, settings: Settings, store: Store | None = None
+) -> PdfSigner:
+    """B-LT when the configured TSA and OCSP answer, B-B offline (see ``signing.office``)."""
+    from signing.office import office_signer
+
+    return office_signer(_credentials(args, settings), settings, store=store, clock=_now)
 
 
 def _password(args: argparse.Namespace) -> str:

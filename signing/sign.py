@@ -32,7 +32,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from signing.credentials import Credentials
+from signing.credentials import Credentials, _check_validity
 from signing.errors import CertificateRevoked, SignatureFailed, UnsignablePdf
 from signing.identity import CertificateIdentity
 from signing.longterm import TIMESTAMP_ERRORS, add_validation_data, chain_of, find_issuer
@@ -126,6 +126,8 @@ class PdfSigner:
         After the TSA or the OCSP responder fails to answer, the next seals skip the network for
         :data:`OFFLINE_BACKOFF` (a dead link can take the whole timeout to fail; the counter must
         not wait for it on every acuse). The background upgrade adds what was skipped."""
+        # A shift can outlast the certificate: check it on every seal, not only at unlock.
+        _check_validity(self._identity, self._clock())
         notes: list[str] = []
         online = time.monotonic() >= self._offline_until
         if not online:

@@ -113,6 +113,11 @@ class SatPki:
         return self.directory / "raiz.cer"
 
     @property
+    def trust_dir(self) -> Path:
+        """The root and the AC, as an office would configure them (``trust_test_roots``)."""
+        return self.directory / "confianza"
+
+    @property
     def root_der(self) -> bytes:
         return self.root_path.read_bytes()
 
@@ -194,6 +199,9 @@ def _build(directory: Path, base_url: str, now: datetime) -> CertomancerConfig:
     for label in END_ENTITIES:
         _write_sat_key(keys_dir / f"{label}.pem", directory / f"{label}.key")
     (directory / "password.txt").write_text(PASSWORD + "\n", encoding="utf-8")
+    (directory / "confianza").mkdir(exist_ok=True)
+    for label in ("raiz", "ac"):
+        (directory / "confianza" / f"{label}.cer").write_bytes(arch.get_cert(label).dump())
     return config
 
 

@@ -152,3 +152,81 @@ def test_firmas_actualizar_from_the_command_line(
     code = cli.main(["firmas", "actualizar", "--data-dir", str(data_dir)])
     err = capsys.readouterr().err
     assert code == 78 and "ocsp_url" in err
+
+
+def _pki_environment(monkeypatch: pytest.MonkeyPatch, pki: SatPki) -> None:
+    monkeypatch.setenv("OFICIALIA_OCSP_URL", pki.ocsp_url)
+    monkeypatch.setenv("OFICIALIA_TSA_URL", pki.tsa_url)
+    monkeypatch.setenv("OFICIALIA_TRUST_TEST_ROOTS", str(pki.trust_dir))
+
+
+def _efirma_args(pki: SatPki, label: str) -> list[str]:
+    return [
+        "--cer",
+        str(pki.cer(label)),
+        "--key",
+        str(pki.key(label)),
+        "--password-file",
+        str(pki.password_file),
+    ]
+
+
+def test_counter_flow_online_seals_b_lt_and_verify_agrees(
+    sat_pki: SatPki,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _pki_environment(monkeypatch, sat_pki)
+    data_dir = tmp_path / "datos"
+    scan = tmp_path / "escrito.jpg"
+    from tests.test_acuses import scan as make_scan
+
+    make_scan(scan, "Solicitud de constancia de residencia")
+    code = cli.main(
+        ["intake", str(scan), "--remitente", "Juan Pérez", "--asunto", "Constancia",
+         "--sin-esperar-ocr", "--data-dir", str(data_dir), *_efirma_args(sat_pki, "fisica")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    folio = captured.out.strip()
+    assert "Acuse sellado" in captured.err and "no está entre las de confianza" not in captured.err
+
+    target = tmp_path / "acuse.pdf"
+    code = cli.main(["acuse", folio, "-o", str(target), "--data-dir", str(data_dir)])
+    out = capsys.readouterr().out
+    assert code == 0 and "sellado (B-LT" in out
+
+    code = cli.main(["verify", str(target), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0, report
+    assert report["valido"] is True
+    (seal,) = report["firmas"]
+    assert seal["rfc"] == "PELG800101QX7" and seal["nivel_pades"] == "B-LT"
+    assert seal["raiz_de_prueba"] is True
+    assert seal["revocacion"]["estado"] == "vigente"
+
+    tampered = bytearray(target.read_bytes())
+    tampered[tampered.index(b"stream") + 40] ^= 0x01
+    bad = tmp_path / "alterado.pdf"
+    bad.write_bytes(bytes(tampered))
+    assert cli.main(["verify", str(bad)]) == 5
+    capsys.readouterr()
+
+
+def test_efirma_check_asks_the_ocsp_responder(
+    sat_pki: SatPki, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pki_environment(monkeypatch, sat_pki)
+    assert cli.main(["efirma", "check", *_efirma_args(sat_pki, "fisica")]) == 0
+    out = capsys.readouterr().out
+    assert "Certificado vigente, no revocado" in out and "e.firma válida" in out
+
+    assert cli.main(["efirma", "check", *_efirma_args(sat_pki, "revocada")]) == 65
+    err = capsys.readouterr().err
+    assert "REVOCADA" in err and "ROBERTO CARLOS DÍAZ MENDOZA" in err
+
+    monkeypatch.setenv("OFICIALIA_TRUST_TEST_ROOTS", "")
+    assert cli.main(["efirma", "check", *_efirma_args(sat_pki, "fisica")]) == 0
+    err = capsys.readouterr().err
+    assert "«A.C. de Pruebas del SAT»" in err and "no está entre las de confianza" in err

@@ -280,3 +280,16 @@ def test_verify_ignores_an_embedded_answer_about_another_certificate(sat_pki: Sa
     assert other.response_der is not None
     report = _verify(sat_pki, add_validation_data(sealed, [], [other.response_der]))
     assert report.signatures[0].revocation.status != "vigente"
+
+
+def test_a_signer_opened_before_expiry_refuses_to_seal_after_it(sat_pki: SatPki) -> None:
+    from datetime import timedelta
+
+    from signing import CertificateExpired
+
+    credentials = _credentials(sat_pki, "fisica")
+    later = credentials.identity.not_after + timedelta(minutes=1)
+    signer = PdfSigner(credentials, clock=lambda: later)  # unlocked in the morning, say
+    with pytest.raises(CertificateExpired) as raised:
+        signer.sign(_document())
+    assert "venció" in raised.value.message

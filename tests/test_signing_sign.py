@@ -7,7 +7,7 @@ validity (it expired in 2021), and a self-made certificate to show nothing depen
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -205,15 +205,16 @@ def _self_signed(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> Credent
             x509.NameAttribute(NameOID.SERIAL_NUMBER, "XAXX010101HDFXXX09"),
         ]
     )
-    now = datetime.now(UTC)
+    # Valid around the fixed signing time the tests use (2026-07-01): a signer refuses to seal
+    # outside its certificate's validity.
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(int.from_bytes(b"00001000000500000001", "big"))
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
+        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2027, 1, 1, tzinfo=UTC))
         .sign(key, hashes.SHA256())
     )
     der = certificate.public_bytes(serialization.Encoding.DER)
