@@ -33,6 +33,7 @@ is about.
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -157,6 +158,15 @@ class SatPki:
         if label not in END_ENTITIES:
             raise KeyError(f"no such test certificate: {label}")
         return self.directory / f"{label}{suffix}"
+
+
+def offline_url() -> str:
+    """A loopback URL where nothing listens: what an OCSP responder or TSA looks like offline
+    (the connection is refused at once, so tests do not wait for a timeout)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
 
 
 @contextmanager

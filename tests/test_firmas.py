@@ -5,7 +5,6 @@ office e.firma found at upgrade time is flagged loudly (audit event, CLI in capi
 from __future__ import annotations
 
 import json
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,15 +23,8 @@ from signing.sign import PdfSigner
 from signing.trust import trust_store_from_certificates
 from signing.upgrade import SignatureUpgrader, upgrade_status
 from signing.verify import verify_pdf
-from tests.sat_pki import SatPki
+from tests.sat_pki import SatPki, offline_url
 from tests.test_acuses import register
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
 
 
 def _offline_signer(pki: SatPki, label: str) -> PdfSigner:
@@ -41,12 +33,12 @@ def _offline_signer(pki: SatPki, label: str) -> PdfSigner:
 
 
 def _upgrader(store: Store, pki: SatPki, clock: FixedClock, *, online: bool) -> SignatureUpgrader:
-    url = pki.ocsp_url if online else _closed_port_url()
+    url = pki.ocsp_url if online else offline_url()
     return SignatureUpgrader(
         store,
         revocation=RevocationChecker(url, timeout=2, cache=StoreOcspCache(store)),
         ca_certificates=[pki.ac_der, pki.root_der],
-        timestamper=make_timestamper(pki.tsa_url if online else _closed_port_url(), 2),
+        timestamper=make_timestamper(pki.tsa_url if online else offline_url(), 2),
         clock=clock,
         jitter=lambda: 1.0,
     )

@@ -4,7 +4,6 @@ byte -> validation fails."""
 
 from __future__ import annotations
 
-import socket
 import time
 from io import BytesIO
 
@@ -21,15 +20,8 @@ from signing.longterm import make_timestamper
 from signing.revocation import RevocationChecker, RevocationStatus
 from signing.sign import PdfSigner
 from signing.upgrade import upgrade_pdf
-from tests.sat_pki import SatPki
+from tests.sat_pki import SatPki, offline_url
 from tests.test_signing_sign import _document
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
 
 
 def _credentials(pki: SatPki, label: str) -> Credentials:
@@ -108,7 +100,7 @@ def test_with_tsa_and_ocsp_the_seal_is_b_lt_with_the_ocsp_answer_inside(
 
 
 def test_a_tsa_that_does_not_answer_falls_back_to_b_b_and_says_so(sat_pki: SatPki) -> None:
-    signer = _signer(sat_pki, tsa=_closed_port_url(), ocsp=sat_pki.ocsp_url)
+    signer = _signer(sat_pki, tsa=offline_url(), ocsp=sat_pki.ocsp_url)
     result = signer.sign_document(_document())
     assert result.level == "B-B"
     assert any(note.startswith("Sin sello de tiempo") for note in result.notes)
@@ -161,7 +153,7 @@ def test_upgrade_while_offline_stays_pending(sat_pki: SatPki) -> None:
     sealed = _signer(sat_pki).sign_document(_document()).pdf
     outcome = upgrade_pdf(
         sealed,
-        revocation=RevocationChecker(_closed_port_url(), timeout=2),
+        revocation=RevocationChecker(offline_url(), timeout=2),
         ca_certificates=[sat_pki.ac_der],
         timestamper=make_timestamper(sat_pki.tsa_url, 5),
     )

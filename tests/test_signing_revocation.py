@@ -3,7 +3,6 @@ and against responders that are down or lie."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,18 +19,11 @@ from signing.revocation import (
     StoreOcspCache,
     checker_from_settings,
 )
-from tests.sat_pki import SatPki
+from tests.sat_pki import SatPki, offline_url
 
 
 def _pair(pki: SatPki, label: str) -> tuple[bytes, bytes]:
     return pki.cer(label).read_bytes(), pki.ac_der
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/ocsp"
 
 
 @contextmanager
@@ -81,7 +73,7 @@ def test_a_revoked_certificate_without_aia_is_caught(sat_pki: SatPki) -> None:
 
 
 def test_offline_check_says_revocation_not_verified(sat_pki: SatPki) -> None:
-    check = RevocationChecker(_closed_port_url(), timeout=2).check(*_pair(sat_pki, "fisica"))
+    check = RevocationChecker(offline_url(), timeout=2).check(*_pair(sat_pki, "fisica"))
     assert check.status is RevocationStatus.NO_VERIFICADO
     assert check.message.startswith("Revocación no verificada")
     assert "en cuanto haya conexión" in check.message
@@ -131,12 +123,12 @@ def test_cache_answers_while_offline_and_revocation_is_final(sat_pki: SatPki) ->
 
     # Minutes later, offline: the fresh cached answer stands (no network needed).
     soon = datetime.now(UTC) + timedelta(minutes=1)
-    offline = RevocationChecker(_closed_port_url(), timeout=2, cache=cache, clock=lambda: soon)
+    offline = RevocationChecker(offline_url(), timeout=2, cache=cache, clock=lambda: soon)
     assert offline.check(*_pair(sat_pki, "fisica")).status is RevocationStatus.VIGENTE
 
     # Hours later, still offline: the old answer is reported, but as not verified today.
     later = datetime.now(UTC) + timedelta(hours=3)
-    offline = RevocationChecker(_closed_port_url(), timeout=2, cache=cache, clock=lambda: later)
+    offline = RevocationChecker(offline_url(), timeout=2, cache=cache, clock=lambda: later)
     stale = offline.check(*_pair(sat_pki, "fisica"))
     assert stale.status is RevocationStatus.NO_VERIFICADO
     assert "última consulta" in stale.message and "decía vigente" in stale.message
@@ -151,7 +143,7 @@ def test_store_cache_survives_a_restart(sat_pki: SatPki, tmp_path) -> None:
         assert checker is not None
         assert checker.check(*_pair(sat_pki, "fisica")).status is RevocationStatus.VIGENTE
     with Store(settings.data_dir) as store:
-        offline = RevocationChecker(_closed_port_url(), timeout=2, cache=StoreOcspCache(store))
+        offline = RevocationChecker(offline_url(), timeout=2, cache=StoreOcspCache(store))
         assert offline.check(*_pair(sat_pki, "fisica")).status is RevocationStatus.VIGENTE
         rows = list(store.reader().query("SELECT status FROM ocsp_responses"))
         assert [row["status"] for row in rows] == ["vigente"]
