@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
 from mailroom.errors import ConfigError
 from mailroom.store import Store
+
+if TYPE_CHECKING:
+    from signing.upgrade import SignatureUpgrader, UpgradeSummary
 
 EXIT_REVOKED = 7
 
@@ -30,6 +35,12 @@ def add_firmas_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="consultar la revocación y agregar sello de tiempo a los acuses sellados sin conexión",
     )
     run.add_argument("--limite", type=int, default=None, help="como máximo N acuses")
+    run.add_argument(
+        "--vigilar",
+        action="store_true",
+        help="seguir en segundo plano: reintentar cuando toque y tomar los nuevos acuses "
+        "(Ctrl+C para terminar)",
+    )
     run.add_argument("--json", action="store_true")
     run.set_defaults(handler=cmd_firmas_actualizar)
     status = firmas.add_parser(
@@ -49,6 +60,8 @@ def cmd_firmas_actualizar(args: argparse.Namespace, store: Store, settings: Sett
             "la e.firma fue revocada ni actualizar los sellos.",
             setting="ocsp_url",
         )
+    if args.vigilar:
+        return _watch(upgrader)
     summary = upgrader.run_once(args.limite)
     if args.json:
         print(
@@ -95,3 +108,23 @@ def cmd_firmas_estado(args: argparse.Namespace, store: Store, settings: Settings
                 + (when if problem["siguiente_intento"] else "")
             )
     return EXIT_REVOKED if revoked else 0
+
+
+def _watch(upgrader: SignatureUpgrader) -> int:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("Actualizando sellos en segundo plano (Ctrl+C para terminar)…", flush=True)
+
+    def report(summary: UpgradeSummary) -> None:
+        for folio in summary.done:
+            print(f"Actualizado: {folio}", flush=True)
+        for folio in summary.revoked + summary.failed:
+            print(f"{folio}: {summary.messages[folio]}", flush=True)
+
+    try:
+        upgrader.run_forever(stop, on_summary=report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0

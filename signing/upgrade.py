@@ -20,6 +20,7 @@ memory, so a restart forgets nothing. Each upgrade:
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +50,8 @@ ACTOR = "sistema"
 MAX_ATTEMPTS = 8  # attempts that got an answer but not a usable one, before giving up
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
+IDLE_WAIT = timedelta(minutes=10)  # between passes when nothing is scheduled sooner
+MIN_WAIT = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,41 @@ class SignatureUpgrader:
             sql += " LIMIT ?"
             params.append(limit)
         return list(self._store.reader().query(sql, params))
+
+    def run_forever(
+        self,
+        stop: threading.Event,
+        *,
+        wake: threading.Event | None = None,
+        idle: timedelta = IDLE_WAIT,
+        on_summary: Callable[[UpgradeSummary], None] | None = None,
+    ) -> None:
+        """Work the queue until ``stop`` is set: after each pass, sleep until the earliest
+        stored next attempt (at most ``idle``, so newly sealed acuses are picked up); ``wake``
+        (e.g. "the network is back") cuts the sleep short. Never busy-loops."""
+        while not stop.is_set():
+            summary = self.run_once()
+            if on_summary is not None and (summary.done or summary.revoked or summary.failed):
+                on_summary(summary)
+            pause = self._pause(idle)
+            if wake is None:
+                stop.wait(pause)
+                continue
+            wake.wait(pause)
+            wake.clear()
+
+    def _pause(self, idle: timedelta) -> float:
+        row = (
+            self._store.reader()
+            .execute(
+                "SELECT MIN(next_attempt_at) FROM signature_upgrades WHERE state = 'pendiente'"
+            )
+            .fetchone()
+        )
+        if row is None or row[0] is None:
+            return idle.total_seconds()
+        until = datetime.fromisoformat(row[0]) - self._clock.now()
+        return min(idle, max(MIN_WAIT, until)).total_seconds()
 
     def run_once(self, limit: int | None = None) -> UpgradeSummary:
         summary = UpgradeSummary()

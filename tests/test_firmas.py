@@ -5,6 +5,12 @@ office e.firma found at upgrade time is flagged loudly (audit event, CLI in capi
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -222,3 +228,65 @@ def test_efirma_check_asks_the_ocsp_responder(
     assert cli.main(["efirma", "check", *_efirma_args(sat_pki, "fisica")]) == 0
     err = capsys.readouterr().err
     assert "«A.C. de Pruebas del SAT»" in err and "no está entre las de confianza" in err
+
+
+def test_the_background_upgrader_picks_up_new_seals_and_stops_on_request(
+    sat_pki: SatPki, tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = _pki_settings(tmp_path / "datos", sat_pki)
+    with Store(settings.data_dir) as store:
+        stop, wake = threading.Event(), threading.Event()
+        upgrader = _upgrader(store, sat_pki, clock, online=True)
+        worker = threading.Thread(target=upgrader.run_forever, args=(stop,), kwargs={"wake": wake})
+        worker.start()
+        try:
+            folio = register(store, settings, tmp_path, "Aviso de obra")
+            AcuseService(store, settings, clock).seal(folio, _offline_signer(sat_pki, "fisica"))
+            wake.set()  # "an acuse was just sealed": no need to wait for the idle period
+            deadline = time.monotonic() + 30
+            level = None
+            while time.monotonic() < deadline:
+                level = AcuseService(store, settings, clock).current(folio).signature_level
+                if level == "B-LTA":
+                    break
+                time.sleep(0.1)
+            assert level == "B-LTA"
+        finally:
+            stop.set()
+            wake.set()
+            worker.join(timeout=30)
+        assert not worker.is_alive()
+
+
+def test_firmas_actualizar_vigilar_runs_until_terminated(
+    sat_pki: SatPki, tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = _pki_settings(tmp_path / "datos", sat_pki)
+    with Store(settings.data_dir) as store:
+        folio = register(store, settings, tmp_path, "Permiso de evento")
+        AcuseService(store, settings, clock).seal(folio, _offline_signer(sat_pki, "fisica"))
+    environment = {
+        **os.environ,
+        "OFICIALIA_OCSP_URL": sat_pki.ocsp_url,
+        "OFICIALIA_TSA_URL": sat_pki.tsa_url,
+        "OFICIALIA_TRUST_TEST_ROOTS": str(sat_pki.trust_dir),
+    }
+    command = [sys.executable, "-m", "mailroom.cli", "firmas", "actualizar", "--vigilar"]
+    child = subprocess.Popen(
+        [*command, "--data-dir", str(settings.data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert child.stdout is not None
+        assert "segundo plano" in child.stdout.readline()
+        assert child.stdout.readline().strip() == f"Actualizado: {folio}"
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
