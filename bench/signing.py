@@ -6,7 +6,10 @@ In one run, with SAT's test e.firma (``../shared/fixtures/sat``, clock frozen in
     (built once, key held for the shift), one acuse per document; median and p95 ms per document,
     split into generation and sealing;
 (b) the baseline: the ``pyhanko`` command line (``pyhanko sign addsig ... pemder``) signing the
-    same unsigned acuse once per call, with a visible field in the same box; median ms per call.
+    same unsigned acuse once per call, with a visible field in the same box; median ms per call;
+(c) for information, what going online costs: the same acuses sealed PAdES B-LT (signature
+    timestamp + DSS with the OCSP answer) against the SAT-shaped test PKI served on 127.0.0.1
+    (``tests/sat_pki.py``), with the OCSP answer cached for the shift as the counter does.
 
 The command line is the ``pyhanko-cli`` package (pyHanko 0.38 no longer ships it). It is looked up
 in ``.venv/bin``, then on ``PATH``; ``--pyhanko-path DIR`` adds a directory holding it as a
@@ -95,6 +98,31 @@ def time_in_process(signer: PdfSigner, settings: Settings, documents: int) -> Ti
         generation.append((generated - started) * 1000)
         sealing.append((sealed - generated) * 1000)
     return Timings(generation, sealing)
+
+
+def time_online(documents: int) -> Timings:
+    from sat_pki import running_sat_pki
+
+    from signing.longterm import make_timestamper
+    from signing.revocation import MemoryOcspCache, RevocationChecker
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-pki-") as folder,
+        running_sat_pki(Path(folder)) as pki,
+    ):
+        credentials = load_credentials(pki.cer("fisica"), pki.key("fisica"), pki.password)
+        signer = PdfSigner(
+            credentials,
+            chain=[pki.ac_der, pki.root_der],
+            timestamper=make_timestamper(pki.tsa_url, 5),
+            revocation=RevocationChecker(pki.ocsp_url, timeout=5, cache=MemoryOcspCache()),
+        )
+        settings = load_settings(Path(folder) / "datos", clerk="ventanilla1")
+        timings = time_in_process(signer, settings, documents)
+        level = signer.sign_document(build_acuse(known_filing(), settings).pdf).level
+        if level != "B-LT":
+            raise RuntimeError(f"expected B-LT against the test PKI, got {level}")
+        return timings
 
 
 def write_pemder(credentials: Credentials, folder: Path) -> tuple[Path, Path, Path]:
@@ -210,6 +238,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         baseline = statistics.median(calls)
         print(f"(b) pyhanko command line, {len(calls)} calls signing the same acuse:")
         print(f"    median {baseline:7.1f} ms   p95 {percentile(calls, 0.95):7.1f} ms")
+
+    online = time_online(options.documents)
+    print(f"(c) in process, B-LT against the loopback test PKI, {options.documents} acuses:")
+    for label, values in (("total", online.total_ms), ("sealing", online.sealing_ms)):
+        print(
+            f"    {label:<11} median {statistics.median(values):7.1f}"
+            f"   p95 {percentile(values, 0.95):7.1f}"
+        )
 
     print("targets:")
     print(

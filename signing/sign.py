@@ -41,6 +41,9 @@ from signing.stamp import DEFAULT_STAMP_BOX, OFFICE_ZONE, stamp_content, stamp_s
 
 _DIGEST = "sha256"
 OFFLINE_BACKOFF = timedelta(minutes=5)
+# Room for the CMS in the /Contents hex string, in hex digits (two per byte).
+CMS_BASE_RESERVE = 8192  # signed attributes and signature value: 4 KiB
+TIMESTAMP_RESERVE = 32768  # a TSA's token carries its own certificate chain: 16 KiB more
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ class PdfSigner:
         self._timestamper = timestamper
         self._revocation = revocation
         self._offline_until = 0.0  # time.monotonic() until which the network is not tried
+        # Room for the CMS, known up front: without it pyHanko signs a dummy first to measure
+        # it, which doubled the cost of every seal. The certificates dominate its size.
+        # (Hex digits: the certificates' bytes twice over, with a margin of two.)
+        self._reserve = CMS_BASE_RESERVE + sum(len(der) for der in self._chain) * 4
 
     @property
     def identity(self) -> CertificateIdentity:
@@ -207,7 +214,8 @@ class PdfSigner:
         )
         text_params = stamp_content(self._identity, signed_at, self._zone).as_text_params()
         try:
-            return _run(pdf_signer, pdf, text_params), "B-T" if timestamper else "B-B"
+            reserve = self._reserve + (TIMESTAMP_RESERVE if timestamper else 0)
+            return _run(pdf_signer, pdf, text_params, reserve), "B-T" if timestamper else "B-B"
         except TIMESTAMP_ERRORS as error:
             if timestamper is None:
                 raise
@@ -219,7 +227,24 @@ class PdfSigner:
             return self._sign_once(pdf, reason, location, field_name, stamp_box, page, None, notes)
 
 
-def _run(pdf_signer: signers.PdfSigner, pdf: bytes, text_params: dict[str, str]) -> bytes:
+def _run(
+    pdf_signer: signers.PdfSigner, pdf: bytes, text_params: dict[str, str], reserve: int
+) -> bytes:
+    try:
+        return _sign_into(pdf_signer, pdf, text_params, reserve)
+    except PyHankoSigningError as error:
+        if "allocated" not in str(error):
+            raise _failed(error) from error
+    # An unusually large CMS (a TSA with a long chain): let pyHanko measure it, at twice the cost.
+    try:
+        return _sign_into(pdf_signer, pdf, text_params, None)
+    except PyHankoSigningError as error:
+        raise _failed(error) from error
+
+
+def _sign_into(
+    pdf_signer: signers.PdfSigner, pdf: bytes, text_params: dict[str, str], reserve: int | None
+) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as error:
@@ -230,16 +255,22 @@ def _run(pdf_signer: signers.PdfSigner, pdf: bytes, text_params: dict[str, str])
             "protección o imprímalo y digitalícelo de nuevo."
         )
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+        output = pdf_signer.sign_pdf(
+            writer, bytes_reserved=reserve, appearance_text_params=text_params
+        )
     except PdfError as error:
         raise _unsignable(error) from error
-    except (PyHankoSigningError, ValueError, KeyError, TypeError) as error:
-        raise SignatureFailed(
-            "No se pudo firmar el documento con la e.firma. Intente de nuevo; si vuelve a "
-            "ocurrir, avise al administrador con este mensaje.",
-            reason=f"{type(error).__name__}: {error}",
-        ) from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise _failed(error) from error
     return bytes(output.getvalue())
+
+
+def _failed(error: Exception) -> SignatureFailed:
+    return SignatureFailed(
+        "No se pudo firmar el documento con la e.firma. Intente de nuevo; si vuelve a "
+        "ocurrir, avise al administrador con este mensaje.",
+        reason=f"{type(error).__name__}: {error}",
+    )
 
 
 def _unsignable(error: Exception) -> UnsignablePdf:

@@ -285,3 +285,11 @@ def test_a_signer_opened_before_expiry_refuses_to_seal_after_it(sat_pki: SatPki)
     with pytest.raises(CertificateExpired) as raised:
         signer.sign(_document())
     assert "venció" in raised.value.message
+
+
+def test_a_cms_larger_than_the_room_reserved_for_it_is_still_signed(sat_pki: SatPki) -> None:
+    signer = _signer(sat_pki, tsa=sat_pki.tsa_url)
+    signer._reserve = 64  # far too small: as if the TSA sent a very long chain
+    result = signer.sign_document(_document())
+    assert result.level == "B-T"
+    assert _signature_status(sat_pki, result.pdf).bottom_line
