@@ -24,7 +24,7 @@ $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "No se pudo crear el entorno virtual: instale python3-venv (apt-get install python3-venv)."; exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,server]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
