@@ -46,6 +46,12 @@ class Settings:
     trust_extra_dir: str = ""
     trust_test_roots: str = ""
     network_timeout_seconds: int = 10
+    backend_url: str = ""
+    sync_ca_bundle: str = ""
+    sync_connect_timeout_seconds: int = 5
+    sync_read_timeout_seconds: int = 30
+    sync_interval_seconds: int = 60
+    sync_offline_interval_seconds: int = 300
 
     @property
     def database_path(self) -> Path:
@@ -164,7 +170,16 @@ def _validate(settings: Settings) -> None:
         ) from error
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
-    for name in ("default_dpi", "max_pdf_pages", "max_image_megapixels", "max_file_megabytes"):
+    for name in (
+        "default_dpi",
+        "max_pdf_pages",
+        "max_image_megapixels",
+        "max_file_megabytes",
+        "sync_connect_timeout_seconds",
+        "sync_read_timeout_seconds",
+        "sync_interval_seconds",
+        "sync_offline_interval_seconds",
+    ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)
 

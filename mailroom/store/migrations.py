@@ -226,6 +226,91 @@ CREATE TABLE ocsp_responses (
     )
 
 
+@migration
+def m003_sync(db: sqlite_utils.Database) -> None:
+    """The sync client's state: the outbox's states, enrolment, health, catalogs, server statuses.
+
+    ``outbox`` gains ``state`` (``pendiente`` -> ``enviando`` -> ``sincronizada`` |
+    ``requiere_atencion``), when it last changed (an ``enviando`` row older than the lease was
+    left by a killed process and is taken again), the reason of the last failure, and, once
+    delivered, the verified receipt (canonical JSON), the institutional folio, the server's time
+    and the manifest hash. ``bytes_acknowledged`` counts only bytes the server confirmed. Rows
+    are never deleted.
+
+    ``sync_device``: one row, written at enrolment: the device id, the backend URL, the server's
+    Ed25519 public key (pinned: receipts signed by any other key are refused), the changes-feed
+    cursor, and whether the backend revoked the device. The credential is not here: it lives in a
+    0600 file (see ``sync.enrolment``).
+
+    ``sync_health``: one row: the last ping (online or not, why, clock skew) and the last
+    successful delivery, for ``oficialia sync status``.
+
+    ``catalogs`` / ``catalog_items``: the backend's procedures, departments and offices with the
+    ETag they came with; a catalog is replaced whole in one transaction.
+
+    ``filing_server_status``: the department's side of each filing, from the changes feed.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pendiente'
+    CHECK (state IN ('pendiente', 'enviando', 'sincronizada', 'requiere_atencion'));
+ALTER TABLE outbox ADD COLUMN state_changed_at TEXT;
+ALTER TABLE outbox ADD COLUMN reason TEXT;
+ALTER TABLE outbox ADD COLUMN reason_code TEXT;
+ALTER TABLE outbox ADD COLUMN receipt TEXT;
+ALTER TABLE outbox ADD COLUMN institutional_folio TEXT;
+ALTER TABLE outbox ADD COLUMN server_time TEXT;
+ALTER TABLE outbox ADD COLUMN manifest_sha256 TEXT;
+ALTER TABLE outbox ADD COLUMN bytes_acknowledged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN synced_at TEXT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE TABLE sync_device (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id TEXT NOT NULL,
+    office TEXT NOT NULL,
+    backend_url TEXT NOT NULL,
+    server_public_key TEXT NOT NULL,
+    server_key_id TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    changes_cursor TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT,
+    revoked_message TEXT
+);
+CREATE TABLE sync_health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT,
+    online INTEGER NOT NULL DEFAULT 0,
+    offline_reason TEXT,
+    server_time TEXT,
+    clock_skew_seconds INTEGER,
+    last_online_at TEXT,
+    last_success_at TEXT
+);
+CREATE TABLE catalogs (
+    name TEXT PRIMARY KEY,
+    etag TEXT,
+    fetched_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE catalog_items (
+    catalog TEXT NOT NULL REFERENCES catalogs (name),
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (catalog, code)
+);
+CREATE TABLE filing_server_status (
+    filing_uuid TEXT PRIMARY KEY REFERENCES filings (uuid),
+    status TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    changed_at TEXT,
+    received_at TEXT NOT NULL
+)
+""",
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
