@@ -1,0 +1,105 @@
+"""The reference backend running for real (uvicorn on 127.0.0.1, a free port) inside a test.
+
+    from tests.backend_server import running_backend
+
+    with running_backend(tmp_path / "servidor", fault_hooks=True) as backend:
+        token = backend.enrolment_token("OPM")
+        requests.post(f"{backend.url}/v1/devices/enroll", json={...})
+        backend.mark(filing_uuid, "atendida", "Se respondió por oficio")
+        backend.fail_next(2, status=503, retry_after=1)
+
+Or the ``backend_server`` pytest fixture (no fault hooks) / ``faulty_backend_server`` (hooks on),
+after ``from tests.backend_server import backend_server, faulty_backend_server`` in a test module
+or conftest. Tokens and marks go through the same functions as ``oficialia backend token`` and
+``oficialia backend marcar``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sync.server import catalogs, devices, filings
+from sync.server.backend import Backend, BackendConfig
+from sync.server.serve import ThreadedServer
+
+
+class BackendServer:
+    def __init__(self, backend: Backend, url: str) -> None:
+        self.backend = backend
+        self.url = url
+        self.data_dir = backend.config.data_dir
+
+    @property
+    def public_key_b64(self) -> str:
+        import base64
+
+        from sync import protocol
+
+        return base64.b64encode(protocol.public_key_raw(self.backend.public_key)).decode()
+
+    def enrolment_token(self, office: str, *, issued_at: datetime | None = None) -> str:
+        with self.backend.connect() as connection:
+            return devices.issue_token(
+                connection,
+                office,
+                issued_at or self.backend.now(),
+                self.backend.config.token_lifetime,
+            )
+
+    def mark(self, uuid: str, status: str, note: str = "") -> int:
+        with self.backend.connect() as connection:
+            return filings.mark(connection, uuid, status, note, self.backend.now())
+
+    def revoke(self, device_id: str) -> None:
+        with self.backend.connect() as connection:
+            devices.revoke(connection, device_id, self.backend.now())
+
+    def set_catalog(self, name: str, items: list[dict[str, object]]) -> str:
+        with self.backend.connect() as connection:
+            return catalogs.replace(connection, name, items, self.backend.now())
+
+    # Fault switches (need fault_hooks=True); see sync/server/faults.py.
+    def drop_after_commit(self, count: int = 1) -> None:
+        self.backend.faults.drop_after_commit(count)
+
+    def fail_next(self, count: int, *, status: int = 503, retry_after: int = 1) -> None:
+        self.backend.faults.fail_next(count, status=status, retry_after=retry_after)
+
+    def captive_portal(self, on: bool = True) -> None:
+        self.backend.faults.set_captive_portal(on)
+
+    def reset_faults(self) -> None:
+        self.backend.faults.reset()
+
+
+@contextmanager
+def running_backend(
+    data_dir: Path,
+    *,
+    fault_hooks: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[BackendServer]:
+    backend = Backend(BackendConfig(data_dir=data_dir, fault_hooks=fault_hooks), clock=clock)
+    server = ThreadedServer(backend)
+    port = server.start()
+    try:
+        yield BackendServer(backend, f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def backend_server(tmp_path: Path) -> Iterator[BackendServer]:
+    with running_backend(tmp_path / "servidor") as running:
+        yield running
+
+
+@pytest.fixture
+def faulty_backend_server(tmp_path: Path) -> Iterator[BackendServer]:
+    with running_backend(tmp_path / "servidor", fault_hooks=True) as running:
+        yield running
