@@ -22,6 +22,7 @@ from mailroom.cli_signing import (
     seal_after_intake,
     unlock_for_intake,
 )
+from mailroom.cli_sync import add_sync_commands
 from mailroom.cli_verify import add_verify_commands
 from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, OficialiaError
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_signing_commands(commands, common)
     add_verify_commands(commands, common)
     add_firmas_commands(commands, common)
+    add_sync_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

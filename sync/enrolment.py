@@ -1,0 +1,167 @@
+"""Enrolment: a one-time token becomes this device's id, its credential and the pinned server key.
+
+The device id, backend URL and the server's Ed25519 public key go to the database
+(``sync_device``); the credential goes to a file only this user can read (0600, in a 0700 folder
+under the data dir) — never to the database, which is copied to backups and shared for support.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from mailroom.store import Store
+from sync import protocol
+from sync.errors import EnrolmentFailed, NotEnrolled
+from sync.transport import Transport, error_for, json_body
+
+CREDENTIAL_FOLDER = "sync"
+CREDENTIAL_FILE = "credential"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    device_id: str
+    office: str
+    backend_url: str
+    server_public_key: str  # base64 of the raw Ed25519 key
+    server_key_id: str
+    enrolled_at: str
+    changes_cursor: str
+    revoked_at: str | None
+    revoked_message: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def public_key(self) -> protocol.Ed25519PublicKey:
+        return protocol.public_key_from_b64(self.server_public_key)
+
+
+def credential_path(data_dir: Path) -> Path:
+    return data_dir / CREDENTIAL_FOLDER / CREDENTIAL_FILE
+
+
+def enroll(
+    store: Store, transport: Transport, token: str, device_code: str, now: datetime
+) -> Enrolment:
+    response = transport.request(
+        "POST",
+        f"{protocol.API_PREFIX}/devices/enroll",
+        authenticated=False,
+        json={"token": token, "device_code": device_code},
+    )
+    if response.status_code not in (200, 201):
+        error = error_for(response, "enrolar el equipo")
+        raise EnrolmentFailed(f"No se pudo enrolar el equipo: {error.message}") from error
+    body = json_body(response)
+    try:
+        device_id = str(body["device_id"])
+        credential = str(body["credential"])
+        key_text = str(body["server_public_key"])
+        public_key = protocol.public_key_from_b64(key_text)
+    except (KeyError, ValueError, binascii.Error) as error:
+        raise EnrolmentFailed(
+            f"La respuesta de enrolamiento está incompleta o dañada: {error}."
+        ) from error
+    office = str(body.get("office", ""))
+    write_credential(store.data_dir, credential)
+    enrolment = Enrolment(
+        device_id,
+        office,
+        transport.base_url,
+        base64.b64encode(protocol.public_key_raw(public_key)).decode(),
+        protocol.key_id(public_key),
+        now.isoformat(),
+        "",
+        None,
+        None,
+    )
+
+    def save(db: sqlite_utils.Database) -> None:
+        # A new enrolment (after a revocation, or to another backend) starts the feed afresh.
+        db.execute("DELETE FROM sync_device")
+        db.table("sync_device").insert(
+            {
+                "id": 1,
+                "device_id": enrolment.device_id,
+                "office": enrolment.office,
+                "backend_url": enrolment.backend_url,
+                "server_public_key": enrolment.server_public_key,
+                "server_key_id": enrolment.server_key_id,
+                "enrolled_at": enrolment.enrolled_at,
+                "changes_cursor": "",
+            }
+        )
+
+    store.write(save)
+    return enrolment
+
+
+def current(db: sqlite_utils.Database) -> Enrolment | None:
+    row = next(db.query("SELECT * FROM sync_device WHERE id = 1"), None)
+    if row is None:
+        return None
+    return Enrolment(
+        row["device_id"],
+        row["office"],
+        row["backend_url"],
+        row["server_public_key"],
+        row["server_key_id"],
+        row["enrolled_at"],
+        row["changes_cursor"],
+        row["revoked_at"],
+        row["revoked_message"],
+    )
+
+
+def require(db: sqlite_utils.Database) -> Enrolment:
+    enrolment = current(db)
+    if enrolment is None:
+        raise NotEnrolled(
+            "Este equipo no está enrolado con el servidor estatal: use "
+            "«oficialia enroll URL TOKEN» con el token que le dio el administrador."
+        )
+    return enrolment
+
+
+def mark_revoked(store: Store, message: str, now: datetime) -> None:
+    store.write(
+        lambda db: db.execute(
+            "UPDATE sync_device SET revoked_at = ?, revoked_message = ? WHERE id = 1",
+            [now.isoformat(), message],
+        )
+    )
+
+
+def write_credential(data_dir: Path, credential: str) -> Path:
+    path = credential_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    temporary = path.with_suffix(".tmp")
+    # Created 0600 from the start: never world-readable, not even for an instant.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(credential)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+def read_credential(data_dir: Path) -> str:
+    path = credential_path(data_dir)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as error:
+        raise NotEnrolled(
+            f"Falta la credencial del equipo ({path}): enrólelo de nuevo con "
+            "«oficialia enroll URL TOKEN»."
+        ) from error

@@ -1,0 +1,282 @@
+"""The sync client against the real reference backend (uvicorn on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from mailroom.cli import main
+from mailroom.config import Settings
+from mailroom.intake import IntakeService
+from mailroom.models import NewFiling, Sender
+from mailroom.samples import render_page_image
+from mailroom.store import Store
+from sync import downsync, enrolment, outbox, protocol
+from sync.status import sync_report
+from sync.transport import Transport
+from sync.worker import SyncWorker
+from tests.backend_server import BackendServer, running_backend
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Iterator[BackendServer]:
+    with running_backend(tmp_path / "servidor", fault_hooks=True) as running:
+        yield running
+
+
+def register(store: Store, settings: Settings, folder: Path, subject: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{subject}.jpg"
+    render_page_image([subject], dpi=100).save(path, "JPEG", dpi=(100, 100), quality=80)
+    filing = IntakeService(store, settings).register(NewFiling(Sender("Ana Ruiz"), subject), [path])
+    return str(filing.filing.id)
+
+
+def enrol(store: Store, settings: Settings, backend: BackendServer) -> enrolment.Enrolment:
+    transport = Transport(backend.url)
+    token = backend.enrolment_token(settings.office)
+    return enrolment.enroll(store, transport, token, settings.device, datetime.now(UTC))
+
+
+def states(store: Store) -> dict[str, str]:
+    rows = store.reader().query("SELECT filing_uuid, state FROM outbox")
+    return {r["filing_uuid"]: r["state"] for r in rows}
+
+
+def test_three_filings_sync_with_verified_receipts_and_folios(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrolled = enrol(store, settings, backend)
+    uuids = [register(store, settings, tmp_path / "scans", f"Solicitud {n}") for n in range(3)]
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert summary.online and len(summary.synced) == 3 and not summary.parked
+    key = protocol.public_key_from_b64(backend.public_key_b64)
+    rows = list(store.reader().query("SELECT * FROM outbox ORDER BY filing_uuid"))
+    assert {r["filing_uuid"] for r in rows} == set(uuids)
+    for row in rows:
+        assert row["state"] == "sincronizada"
+        receipt = protocol.Receipt.from_dict(json.loads(row["receipt"]))
+        assert protocol.verify_receipt(key, receipt)
+        assert receipt.device_id == enrolled.device_id
+        assert row["institutional_folio"].startswith(f"{settings.office}/")
+        filing = (
+            store.reader()
+            .execute(
+                "SELECT sync_status, institutional_folio FROM filings WHERE uuid = ?",
+                [row["filing_uuid"]],
+            )
+            .fetchone()
+        )
+        assert filing == ("sincronizada", row["institutional_folio"])
+    assert len({r["institutional_folio"] for r in rows}) == 3
+    # A second pass sends nothing and keeps the same receipts.
+    assert SyncWorker(store, settings).run_once().synced == ()
+    assert sync_report(store.reader()).synced == 3
+
+
+def test_credential_file_is_private_and_key_is_pinned(
+    store: Store, settings: Settings, backend: BackendServer
+) -> None:
+    enrolled = enrol(store, settings, backend)
+
+    path = enrolment.credential_path(settings.data_dir)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert enrolled.server_public_key == backend.public_key_b64
+    assert enrolment.read_credential(
+        settings.data_dir
+    ) not in store.database_path.read_bytes().decode("latin-1")
+
+
+def test_server_down_leaves_items_pending_with_next_attempt_and_status_offline(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    with running_backend(tmp_path / "servidor") as backend:
+        enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Sin red")
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert not summary.online
+    row = (
+        store.reader()
+        .execute(
+            "SELECT state, next_attempt_at, reason, attempts FROM outbox WHERE filing_uuid = ?",
+            [uuid],
+        )
+        .fetchone()
+    )
+    assert row[0] == "pendiente" and row[1] is not None and row[3] == 0
+    assert "Sin conexión" in row[2]
+    report = sync_report(store.reader())
+    assert not report.online and report.pending == 1 and report.offline_reason
+
+
+def test_a_rejected_filing_needs_attention_and_the_others_sync(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    good = [register(store, settings, tmp_path / "scans", f"Bueno {n}") for n in range(2)]
+    bad = register(store, settings, tmp_path / "scans", "Malo")
+    folio = store.reader().execute("SELECT folio FROM filings WHERE uuid = ?", [bad]).fetchone()[0]
+    # Something else already committed this uuid with another manifest.
+    impostor = {
+        "uuid": bad,
+        "folio": folio,
+        "device": settings.device,
+        "office": settings.office,
+        "received_at": "2026-01-01T00:00:00-06:00",
+        "documents": [],
+        "blobs": [],
+    }
+    response = requests.put(
+        f"{backend.url}/v1/filings/{bad}",
+        data=protocol.canonical_json(impostor),
+        headers={
+            "Authorization": f"Bearer {enrolment.read_credential(settings.data_dir)}",
+            "Idempotency-Key": bad,
+            "Content-Type": "application/json",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert summary.parked == (folio,)
+    result = states(store)
+    assert result[bad] == "requiere_atencion" and all(result[u] == "sincronizada" for u in good)
+    report = sync_report(store.reader())
+    assert report.needs_attention == 1
+    assert report.problems[0].folio == folio and "otro contenido" in report.problems[0].reason
+    # Nothing local was deleted, and a person can put it back in the queue.
+    assert store.reader().execute("SELECT count(*) FROM filings").fetchone()[0] == 3
+    assert main(["sync", "retry", folio, "--data-dir", str(settings.data_dir)]) == 0
+    assert states(store)[bad] == "pendiente"
+
+
+def test_a_receipt_not_signed_by_the_pinned_key_is_refused(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Recibo falso")
+    other = Ed25519PrivateKey.generate().public_key()
+    store.write(
+        lambda db: db.execute(
+            "UPDATE sync_device SET server_public_key = ?",
+            [base64.b64encode(protocol.public_key_raw(other)).decode()],
+        )
+    )
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert summary.synced == () and len(summary.parked) == 1
+    row = (
+        store.reader()
+        .execute("SELECT state, receipt, reason FROM outbox WHERE filing_uuid = ?", [uuid])
+        .fetchone()
+    )
+    assert row[0] == "requiere_atencion" and row[1] is None and "firma" in row[2]
+
+
+def test_lost_answer_then_restart_resumes_with_the_same_receipt(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Respuesta perdida")
+    backend.drop_after_commit(1)
+
+    first = SyncWorker(store, settings).run_once()
+
+    assert first.postponed and states(store)[uuid] == "pendiente"
+    store.close()
+    later = datetime.now(UTC) + timedelta(hours=2)
+    with Store(settings.data_dir) as reopened:
+        second = SyncWorker(reopened, settings, now=lambda: later).run_once()
+        assert len(second.synced) == 1
+        folio = (
+            reopened.reader()
+            .execute("SELECT institutional_folio FROM outbox WHERE filing_uuid = ?", [uuid])
+            .fetchone()[0]
+        )
+    with backend.backend.connect() as connection:
+        server = connection.execute("SELECT institutional_folio FROM filings").fetchall()
+    assert [r[0] for r in server] == [folio]  # committed once
+
+
+def test_an_item_left_sending_by_a_killed_process_is_taken_again(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Proceso muerto")
+    assert outbox.claim(store, uuid, datetime.now(UTC) - timedelta(hours=1))
+    store.close()
+
+    with Store(settings.data_dir) as reopened:
+        summary = SyncWorker(reopened, settings).run_once()
+        assert len(summary.synced) == 1 and states(reopened)[uuid] == "sincronizada"
+
+
+def test_changes_feed_marks_a_filing_atendida(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Con respuesta")
+    SyncWorker(store, settings).run_once()
+    backend.mark(uuid, "atendida", "Se respondió con oficio 123")
+
+    SyncWorker(store, settings).run_once()
+
+    reader = store.reader()
+    assert reader.execute("SELECT status FROM filings WHERE uuid = ?", [uuid]).fetchone()[0] == (
+        "atendida"
+    )
+    assert reader.execute("SELECT note FROM filing_server_status").fetchone()[0] == (
+        "Se respondió con oficio 123"
+    )
+    assert reader.execute("SELECT changes_cursor FROM sync_device").fetchone()[0] != ""
+
+
+def test_catalogs_come_once_then_304(
+    store: Store, settings: Settings, backend: BackendServer
+) -> None:
+    enrol(store, settings, backend)
+    transport = Transport(backend.url, credential=enrolment.read_credential(settings.data_dir))
+    now = datetime.now(UTC)
+
+    assert downsync.pull_catalog(store, transport, "departments", now) is True
+    assert downsync.pull_catalog(store, transport, "departments", now) is False
+    items = downsync.catalog_items(store.reader(), "departments")
+    assert {"code": "TES", "name": "Tesorería Municipal"} in items
+    backend.set_catalog("departments", [{"code": "NUE", "name": "Área nueva"}])
+    assert downsync.pull_catalog(store, transport, "departments", now) is True
+    assert downsync.catalog_items(store.reader(), "departments") == [
+        {"code": "NUE", "name": "Área nueva"}
+    ]
+
+
+def test_cli_enroll_sync_and_status(
+    settings: Settings, backend: BackendServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(settings.data_dir)]
+    with Store(settings.data_dir) as store:
+        register(store, settings, tmp_path / "scans", "Por línea de comandos")
+    assert main(["enroll", backend.url, backend.enrolment_token(settings.office), *data]) == 0
+    assert "dado de alta" in capsys.readouterr().out
+
+    assert main(["sync", "--once", *data]) == 0
+    assert "1 sincronizados" in capsys.readouterr().out
+    assert main(["sync", "status", "--json", *data]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["online"] and report["synced"] == 1 and report["pending"] == 0
+    assert report["last_success_at"]
