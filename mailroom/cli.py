@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mailroom import audit, filings, libro, search
+from mailroom.cli_backend import add_backend_commands
 from mailroom.cli_firmas import add_firmas_commands
 from mailroom.cli_signing import (
     add_intake_sealing_options,
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_signing_commands(commands, common)
     add_verify_commands(commands, common)
     add_firmas_commands(commands, common)
+    add_backend_commands(commands, common)
     add_sync_commands(commands, common)
 
     commands.add_parser(

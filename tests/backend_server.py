@@ -8,9 +8,10 @@
         backend.mark(filing_uuid, "atendida", "Se respondió por oficio")
         backend.fail_next(2, status=503, retry_after=1)
 
-Or the ``backend_server`` pytest fixture (no fault hooks) / ``faulty_backend_server`` (hooks on),
-after ``from tests.backend_server import backend_server, faulty_backend_server`` in a test module
-or conftest. Tokens and marks go through the same functions as ``oficialia backend token`` and
+Or the ``backend_server`` pytest fixture (no fault hooks) / ``faulty_backend_server`` (hooks on):
+list ``"tests.backend_server"`` in ``pytest_plugins`` of ``tests/conftest.py``, or copy the
+three-line fixture into your module (importing a fixture by name trips ruff's F811).
+Tokens and marks go through the same functions as ``oficialia backend token`` and
 ``oficialia backend marcar``.
 """
 
