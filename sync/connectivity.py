@@ -84,4 +84,13 @@ def record(store: Store, state: Connectivity) -> None:
             ],
         )
 
+        if state.skewed:
+            # The acuses of filings not yet delivered carry local times the backend may read
+            # against its own clock: note how far off we were (the first skew seen is kept).
+            db.execute(
+                "UPDATE filings SET clock_skew_seconds = ? WHERE clock_skew_seconds IS NULL "
+                "AND uuid IN (SELECT filing_uuid FROM outbox WHERE state != 'sincronizada')",
+                [state.clock_skew_seconds],
+            )
+
     store.write(work)

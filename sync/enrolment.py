@@ -60,7 +60,10 @@ def enroll(
     )
     if response.status_code not in (200, 201):
         error = error_for(response, "enrolar el equipo")
-        raise EnrolmentFailed(f"No se pudo enrolar el equipo: {error.message}") from error
+        # The server's own words ("token vencido", "ya usado"), not a re-enrol hint: that is
+        # what the clerk is already doing.
+        said = error.details.get("server_message") or error.message
+        raise EnrolmentFailed(f"No se pudo dar de alta el equipo: {said}") from error
     body = json_body(response)
     try:
         device_id = str(body["device_id"])

@@ -145,17 +145,21 @@ def error_for(response: requests.Response, doing: str) -> SyncError:
     message = str(body.get("message") or f"el servidor respondió {status} al {doing}")
     if status in (401, 403) and (code in REVOKED_CODES or status == 401):
         return DeviceRevoked(
-            f"El servidor rechazó este equipo: {message}. Enrólelo de nuevo "
-            "(oficialia enroll URL TOKEN).",
+            f"El servidor rechazó este equipo: {message} "
+            "Dé de alta el equipo de nuevo (oficialia enroll URL TOKEN).",
             server_code=code,
+            server_message=message,
         )
     if status in (408, 425, 429) or status >= 500 or (300 <= status < 400):
         return Transient(
             f"El servidor no pudo atender al {doing} ({status}): {message}",
             retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             status=status,
+            server_message=message,
         )
-    return Rejected(message, server_code=code or f"http_{status}", status=status)
+    return Rejected(
+        message, server_code=code or f"http_{status}", status=status, server_message=message
+    )
 
 
 def retry_after_seconds(value: str | None) -> float | None:

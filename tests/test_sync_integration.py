@@ -280,3 +280,157 @@ def test_cli_enroll_sync_and_status(
     report = json.loads(capsys.readouterr().out)
     assert report["online"] and report["synced"] == 1 and report["pending"] == 0
     assert report["last_success_at"]
+
+
+def test_a_revoked_device_stops_and_status_asks_to_enrol_again(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrolled = enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Equipo dado de baja")
+    backend.revoke(enrolled.device_id)
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert summary.revoked and "dado de baja" in summary.revoked
+    assert states(store)[uuid] == "pendiente"
+    report = sync_report(store.reader())
+    assert report.reenrol_required and report.pending == 1
+    assert main(["sync", "status", "--data-dir", str(settings.data_dir)]) == 2
+    # Enrolling again clears the state and the queue goes out.
+    enrol(store, settings, backend)
+    assert len(SyncWorker(store, settings).run_once().synced) == 1
+
+
+def test_a_captive_portal_is_offline(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    register(store, settings, tmp_path / "scans", "Portal")
+    backend.captive_portal(True)
+
+    summary = SyncWorker(store, settings).run_once()
+
+    assert not summary.online and summary.synced == ()
+    assert "portal" in (sync_report(store.reader()).offline_reason or "")
+    backend.captive_portal(False)
+    assert len(SyncWorker(store, settings).run_once().synced) == 1  # back online: goes at once
+
+
+def test_clock_skew_is_reported_and_noted_on_unsent_filings(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    behind = lambda: datetime.now(UTC) - timedelta(minutes=5)  # noqa: E731
+    with running_backend(tmp_path / "servidor", clock=behind) as backend:
+        enrol(store, settings, backend)
+        uuid = register(store, settings, tmp_path / "scans", "Reloj adelantado")
+        SyncWorker(store, settings).run_once()
+    report = sync_report(store.reader())
+    assert report.clock_skewed and 290 <= (report.clock_skew_seconds or 0) <= 310
+    skew = (
+        store.reader()
+        .execute("SELECT clock_skew_seconds FROM filings WHERE uuid = ?", [uuid])
+        .fetchone()[0]
+    )
+    assert skew is not None and 290 <= skew <= 310
+
+
+def test_a_busy_server_is_retried_after_retry_after(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    from sync.client import SyncClient
+    from sync.errors import Transient
+
+    enrolled = enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Ocupado")
+    transport = Transport(backend.url, credential=enrolment.read_credential(settings.data_dir))
+    backend.fail_next(1, status=429, retry_after=120)
+
+    with pytest.raises(Transient) as raised:
+        SyncClient(store, transport, enrolled).deliver(uuid)
+
+    assert raised.value.retry_after == 120
+    outbox.claim(store, uuid, datetime.now(UTC))
+    when = outbox.postpone(store, uuid, datetime.now(UTC), raised.value.message, "ocupado", 120)
+    assert when >= datetime.now(UTC) + timedelta(seconds=119)
+    assert SyncWorker(store, settings).run_once().synced == ()  # not before Retry-After
+    later = datetime.now(UTC) + timedelta(seconds=121)
+    assert len(SyncWorker(store, settings, now=lambda: later).run_once().synced) == 1
+
+
+def test_a_large_document_resumes_a_partial_upload_and_counts_acknowledged_bytes(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    import hashlib
+    import random
+
+    from PIL import Image
+
+    enrol(store, settings, backend)
+    noise = random.Random(7).randbytes(900 * 900 * 3)
+    path = tmp_path / "ruido.png"
+    Image.frombytes("RGB", (900, 900), noise).save(path, dpi=(150, 150))
+    filing = IntakeService(store, settings).register(NewFiling(Sender("Ana"), "Plano"), [path])
+    uuid = str(filing.filing.id)
+    sha, size = (
+        store.reader()
+        .execute("SELECT sha256, size FROM documents WHERE filing_uuid = ?", [uuid])
+        .fetchone()
+    )
+    assert size > 2 * protocol.DEFAULT_CHUNK
+    first = store.blobs.path(sha).read_bytes()[: protocol.MIN_CHUNK]
+    credential = enrolment.read_credential(settings.data_dir)
+    partial = requests.put(
+        f"{backend.url}/v1/blobs/{sha}",
+        data=first,
+        headers={
+            "Authorization": f"Bearer {credential}",
+            protocol.HEADER_CONTENT_RANGE: protocol.content_range(0, len(first), size),
+            protocol.HEADER_CHUNK_DIGEST: hashlib.sha256(first).hexdigest(),
+        },
+        timeout=10,
+    )
+    assert partial.status_code == 202
+    worker = SyncWorker(store, settings)
+    seen: list[int] = []
+    worker.on_progress = lambda _uuid, sent: seen.append(sent)
+
+    assert len(worker.run_once().synced) == 1
+
+    assert seen[0] == protocol.MIN_CHUNK and seen[-1] == size
+    assert (
+        store.reader()
+        .execute("SELECT bytes_acknowledged FROM outbox WHERE filing_uuid = ?", [uuid])
+        .fetchone()[0]
+        == size
+    )
+
+
+def test_watch_mode_wakes_on_request_and_stops(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    import threading
+
+    from sync.worker import SyncSummary
+
+    enrol(store, settings, backend)
+    worker = SyncWorker(store, settings)  # interval 60 s: only a request wakes it in this test
+    stop = threading.Event()
+    passes: list[SyncSummary] = []
+    first_pass, second_pass = threading.Event(), threading.Event()
+
+    def on_summary(summary: SyncSummary) -> None:
+        passes.append(summary)
+        (second_pass if first_pass.is_set() else first_pass).set()
+
+    thread = threading.Thread(target=worker.run_forever, args=(stop, on_summary))
+    thread.start()
+    try:
+        assert first_pass.wait(10) and passes[0].synced == ()
+        register(store, settings, tmp_path / "scans", "Despierta")
+        worker.request_sync()
+        assert second_pass.wait(10) and len(passes[1].synced) == 1
+    finally:
+        stop.set()
+        worker.stop_waiting()
+        thread.join(10)
+    assert not thread.is_alive() and len(passes) == 2
