@@ -181,6 +181,9 @@ class SyncWorker:
             except SyncError as error:
                 log.warning("sync pass failed: %s", error.message)
                 summary = SyncSummary(False, None, messages={"": error.message})
+            except Exception as error:  # the background loop outlives a bad pass (disk, bug)
+                log.exception("sync pass failed")
+                summary = SyncSummary(False, None, messages={"": f"Error inesperado: {error}"})
             if on_summary is not None:
                 on_summary(summary)
             self._wake.wait(self._sleep_seconds(summary))

@@ -6,8 +6,11 @@ import base64
 import json
 import os
 import stat
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from mailroom.cli import main
-from mailroom.config import Settings
+from mailroom.config import Settings, load_settings
 from mailroom.intake import IntakeService
 from mailroom.models import NewFiling, Sender
 from mailroom.samples import render_page_image
@@ -245,6 +248,7 @@ def test_changes_feed_marks_a_filing_atendida(
         "Se respondió con oficio 123"
     )
     assert reader.execute("SELECT changes_cursor FROM sync_device").fetchone()[0] != ""
+    assert main(["audit", "verify", "--data-dir", str(settings.data_dir)]) == 0  # chain intact
 
 
 def test_catalogs_come_once_then_304(
@@ -274,7 +278,7 @@ def test_cli_enroll_sync_and_status(
     assert main(["enroll", backend.url, backend.enrolment_token(settings.office), *data]) == 0
     assert "dado de alta" in capsys.readouterr().out
 
-    assert main(["sync", "--once", *data]) == 0
+    assert main(["sync", "--once", "--backend", backend.url, *data]) == 0
     assert "1 sincronizados" in capsys.readouterr().out
     assert main(["sync", "status", "--json", *data]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -434,3 +438,74 @@ def test_watch_mode_wakes_on_request_and_stops(
         worker.stop_waiting()
         thread.join(10)
     assert not thread.is_alive() and len(passes) == 2
+
+
+def test_a_used_token_fails_in_the_servers_words(
+    store: Store, settings: Settings, backend: BackendServer
+) -> None:
+    from sync.errors import EnrolmentFailed
+
+    token = backend.enrolment_token(settings.office)
+    enrolment.enroll(store, Transport(backend.url), token, settings.device, datetime.now(UTC))
+    with pytest.raises(EnrolmentFailed) as raised:
+        enrolment.enroll(store, Transport(backend.url), token, "C02", datetime.now(UTC))
+    assert raised.value.message.startswith("No se pudo dar de alta el equipo: ")
+    assert "oficialia enroll" not in raised.value.message
+
+
+@contextmanager
+def prefix_proxy(target: str, prefix: str) -> Iterator[str]:
+    """A reverse proxy on 127.0.0.1 that serves the backend under ``prefix`` (as nginx would)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def relay(self) -> None:
+            if not self.path.startswith(prefix + "/"):
+                self.send_error(404)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            upstream = requests.request(
+                self.command,
+                target + self.path[len(prefix) :],
+                headers=headers,
+                data=self.rfile.read(length) if length else None,
+                allow_redirects=False,
+                timeout=10,
+            )
+            self.send_response(upstream.status_code)
+            for key, value in upstream.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(upstream.content)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(upstream.content)
+
+        do_GET = do_POST = do_PUT = do_HEAD = relay
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_backend_behind_a_path_prefix_just_works(
+    store: Store,
+    settings: Settings,
+    backend: BackendServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enrol(store, settings, backend)
+    register(store, settings, tmp_path / "scans", "Tras el proxy")
+    with prefix_proxy(backend.url, "/estatal/oficialia") as proxied:
+        monkeypatch.setenv("OFICIALIA_BACKEND_URL", proxied)  # overrides the enrolled URL
+        summary = SyncWorker(store, load_settings(settings.data_dir)).run_once()
+    assert summary.online and len(summary.synced) == 1
