@@ -115,6 +115,21 @@ def test_random_faults_hit_about_the_share_asked(upstream: _Upstream) -> None:
         for _ in range(40):
             with contextlib.suppress(requests.RequestException):
                 requests.get(proxy.url, timeout=(2, 0.5), headers={"Connection": "close"})
-    faulted = proxy.stats["connections"] - proxy.stats["pass"]
-    assert proxy.stats["connections"] == 40
+    faulted = proxy.stats["requests"] - proxy.stats["pass"]
+    assert proxy.stats["requests"] == 40
     assert 8 <= faulted <= 26
+
+
+def test_a_fault_strikes_a_later_request_on_a_keep_alive_connection(upstream: _Upstream) -> None:
+    script = {1: PASS, 2: PASS, 3: Fault("cut", after=500)}
+    with (
+        FaultProxy(upstream.port, lambda n: script.get(n, PASS)) as proxy,
+        requests.Session() as session,
+    ):
+        for _ in range(2):
+            assert session.post(proxy.url, data=b"a" * 2000, timeout=5).content == b"ok"
+        with pytest.raises(requests.ConnectionError):
+            session.post(proxy.url, data=b"b" * 2000, timeout=5)
+        assert session.post(proxy.url, data=b"c" * 2000, timeout=5).content == b"ok"
+    assert upstream.received == [2000, 2000, 2000]
+    assert proxy.stats["connections"] == 2 and proxy.faulted_connections == 1
