@@ -17,6 +17,11 @@ from tests.fault_proxy import PASS, Fault, FaultProxy, random_faults
 BODY = b"x" * 50_000
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client cut off by the proxy mid-answer is the point of these tests, not news."""
+
+
 class _Upstream:
     def __init__(self) -> None:
         self.received: list[int] = []  # sizes of request bodies that arrived whole
@@ -44,7 +49,7 @@ class _Upstream:
             def log_message(self, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
