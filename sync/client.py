@@ -48,16 +48,21 @@ class SyncClient:
             receipt = self.recover_receipt(manifest)
             if receipt is not None:
                 return receipt
-        acknowledged = 0
+        missing = self.missing(manifest.blobs)
+        # Progress is what the server holds of this filing's blobs: those it already had count
+        # in full from the start, so the figure never restarts from zero on a retry.
+        held = {b.sha256: (0 if b in missing else b.size) for b in manifest.blobs}
 
-        def acknowledged_bytes(delta: int) -> None:
-            nonlocal acknowledged
-            acknowledged += delta
-            if on_progress is not None and delta:
-                on_progress(acknowledged)
+        def acknowledged(sha256: str, bytes_held: int) -> None:
+            if held.get(sha256) != bytes_held:
+                held[sha256] = bytes_held
+                if on_progress is not None:
+                    on_progress(sum(held.values()))
 
-        uploader = BlobUploader(self.transport, self.sizer, acknowledged_bytes)
-        self._upload(uploader, self.missing(manifest.blobs))
+        if on_progress is not None and any(held.values()):
+            on_progress(sum(held.values()))
+        uploader = BlobUploader(self.transport, self.sizer, acknowledged)
+        self._upload(uploader, missing)
         for _ in range(MAX_COMMITS):
             response = self.transport.request(
                 "PUT",

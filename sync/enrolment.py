@@ -129,7 +129,7 @@ def require(db: sqlite_utils.Database) -> Enrolment:
     enrolment = current(db)
     if enrolment is None:
         raise NotEnrolled(
-            "Este equipo no está enrolado con el servidor estatal: use "
+            "Este equipo no está dado de alta con el servidor estatal: use "
             "«oficialia enroll URL TOKEN» con el token que le dio el administrador."
         )
     return enrolment

@@ -123,11 +123,14 @@ def claim(store: Store, uuid: str, now: datetime) -> bool:
     return store.write(work)
 
 
-def record_progress(store: Store, uuid: str, bytes_acknowledged: int) -> None:
+def record_progress(store: Store, uuid: str, bytes_acknowledged: int, now: datetime) -> None:
+    """Bytes the server confirmed; also renews the lease, so a long upload on a slow link is not
+    mistaken for one abandoned by a dead process."""
     store.write(
         lambda db: db.execute(
-            "UPDATE outbox SET bytes_acknowledged = ? WHERE filing_uuid = ?",
-            [bytes_acknowledged, uuid],
+            "UPDATE outbox SET bytes_acknowledged = ?, state_changed_at = ? "
+            "WHERE filing_uuid = ? AND state = 'enviando'",
+            [bytes_acknowledged, now.isoformat(), uuid],
         )
     )
 

@@ -46,11 +46,12 @@ class BlobUploader:
         self,
         transport: Transport,
         sizer: ChunkSizer | None = None,
-        on_acknowledged: Callable[[int], None] | None = None,
+        on_acknowledged: Callable[[str, int], None] | None = None,
     ) -> None:
         self.transport = transport
         self.sizer = sizer or ChunkSizer()
-        self._on_acknowledged = on_acknowledged or (lambda _delta: None)
+        # Called with (sha256, bytes of it the server says it holds) after every answer.
+        self._on_acknowledged = on_acknowledged or (lambda _sha, _held: None)
 
     def offset(self, sha256: str) -> int | None:
         """Bytes the server holds; None when it already has the whole blob."""
@@ -66,9 +67,9 @@ class BlobUploader:
     def upload(self, blob: BlobRef, path: Path) -> None:
         offset = self.offset(blob.sha256)
         if offset is None:
-            self._on_acknowledged(blob.size)
+            self._on_acknowledged(blob.sha256, blob.size)
             return
-        self._on_acknowledged(offset)
+        self._on_acknowledged(blob.sha256, offset)
         timeouts = bad_digests = 0
         with path.open("rb") as handle:
             while True:
@@ -89,20 +90,20 @@ class BlobUploader:
                         raise
                     resumed = self.offset(blob.sha256)
                     if resumed is None:
-                        self._on_acknowledged(blob.size - offset)
+                        self._on_acknowledged(blob.sha256, blob.size)
                         return
-                    self._on_acknowledged(resumed - offset)
+                    self._on_acknowledged(blob.sha256, resumed)
                     offset = resumed
                     continue
                 status = response.status_code
                 if status == 201:
-                    self._on_acknowledged(blob.size - offset)
+                    self._on_acknowledged(blob.sha256, blob.size)
                     return
                 if status in (202, 409):
                     if status == 202:
                         self.sizer.went(time.monotonic() - started)
                     resumed = int(response.headers.get(protocol.HEADER_UPLOAD_OFFSET, offset))
-                    self._on_acknowledged(resumed - offset)
+                    self._on_acknowledged(blob.sha256, resumed)
                     offset = resumed
                     continue
                 if status == 413:

@@ -168,7 +168,7 @@ class SyncWorker:
         return "synced", ""
 
     def _progress(self, uuid: str, acknowledged: int) -> None:
-        outbox.record_progress(self.store, uuid, acknowledged)
+        outbox.record_progress(self.store, uuid, acknowledged, self._now())
         if self.on_progress is not None:
             self.on_progress(uuid, acknowledged)
 

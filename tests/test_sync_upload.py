@@ -48,12 +48,9 @@ def upload(tmp_path: Path, server: FakeBlobServer, size: int) -> list[int]:
     path = tmp_path / "blob"
     path.write_bytes(server.data)
     progress: list[int] = []
-    total = 0
 
-    def acknowledged(delta: int) -> None:
-        nonlocal total
-        total += delta
-        progress.append(total)
+    def acknowledged(sha256: str, held: int) -> None:
+        progress.append(held)
 
     sizer = ChunkSizer(protocol.MIN_CHUNK)
     uploader = BlobUploader(ScriptedTransport(server.reply), sizer, acknowledged)
