@@ -7,6 +7,7 @@ retry falls due, and sleeping longer while offline. It never busy-loops.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -76,7 +77,7 @@ class SyncWorker:
         )
 
     def request_sync(self) -> None:
-        """ "Sync now": wake the loop at once (from any thread)."""
+        """The clerk's "sincronizar ahora" (or a network-change hint): wake the loop at once."""
         self._wake.set()
 
     def run_once(self) -> SyncSummary:
@@ -111,7 +112,7 @@ class SyncWorker:
         except SyncError as error:  # catalogs and statuses can wait; deliveries cannot
             downsync_error = error.message
         summary = self._deliver_due(SyncClient(self.store, transport, enrolled), state)
-        return SyncSummary(**{**summary.__dict__, "downsync_error": downsync_error})
+        return dataclasses.replace(summary, downsync_error=downsync_error)
 
     def _pull(self, transport: Transport) -> None:
         for name in downsync.protocol.CATALOGS:
