@@ -117,6 +117,9 @@ def _print_summary(summary: SyncSummary) -> None:
     if summary.revoked:
         print(f"EQUIPO DADO DE BAJA por el servidor: {summary.revoked}")
         return
+    if summary.busy:
+        print(summary.busy)
+        return
     if not summary.online:
         reason = summary.connectivity.reason if summary.connectivity else ""
         print(f"Sin conexión con el servidor: {reason}. Los escritos siguen en cola.")

@@ -105,6 +105,25 @@ def wake_deferred(store: Store, code: str) -> None:
     )
 
 
+def reclaim_orphans(store: Store, now: datetime) -> int:
+    """Put back every ``enviando`` row at once: called at the start of a pass that holds the
+    device's sync lock, so whoever left them ``enviando`` is dead. Returns how many came back."""
+
+    def work(db: sqlite_utils.Database) -> int:
+        uuids = [
+            r[0] for r in db.execute("SELECT filing_uuid FROM outbox WHERE state = 'enviando'")
+        ]
+        db.execute(
+            "UPDATE outbox SET state = 'pendiente', state_changed_at = ? WHERE state = 'enviando'",
+            [now.isoformat()],
+        )
+        for uuid in uuids:
+            _set_filing(db, uuid, SyncStatus.PENDIENTE)
+        return len(uuids)
+
+    return store.write(work)
+
+
 def claim(store: Store, uuid: str, now: datetime) -> bool:
     """Take the item (``enviando``); False if another worker took it meanwhile."""
 

@@ -29,9 +29,14 @@ from sync.errors import (
     Transient,
 )
 from sync.transport import Transport
+from sync.worker_lock import WorkerLock
 
 log = logging.getLogger(__name__)
 OFFLINE_CODE = "sin_conexion"
+ANOTHER_WORKER = (
+    "Otro proceso ya está sincronizando este equipo (por ejemplo, la aplicación abierta); "
+    "este no envía nada para no duplicar el tráfico."
+)
 OFFLINE_PREFIX = "Sin conexión: "
 
 
@@ -45,6 +50,7 @@ class SyncSummary:
     messages: dict[str, str] = field(default_factory=dict)
     revoked: str | None = None
     downsync_error: str | None = None
+    busy: str | None = None  # another worker holds this device's sync lock
 
 
 def utc_now() -> datetime:
@@ -65,6 +71,7 @@ class SyncWorker:
         self._backend_override = backend_url or settings.backend_url or None
         self._now = now
         self._wake = threading.Event()
+        self._lock = WorkerLock(store.data_dir)
         self.on_progress: Callable[[str, int], None] | None = None
 
     def transport(self, enrolled: enrolment.Enrolment) -> Transport:
@@ -84,11 +91,17 @@ class SyncWorker:
         enrolled = enrolment.require(self.store.reader())
         if enrolled.revoked:
             return SyncSummary(False, None, revoked=enrolled.revoked_message or "revocado")
+        # Held for the pass: while this process has it, nobody else is sending, so any row
+        # still ``enviando`` was left by a process that died mid-send.
+        if not self._lock.acquire():
+            return SyncSummary(False, None, busy=ANOTHER_WORKER)
         transport = self.transport(enrolled)
         try:
+            outbox.reclaim_orphans(self.store, self._now())
             return self._pass(enrolled, transport)
         finally:
             transport.close()
+            self._lock.release()
 
     def _pass(self, enrolled: enrolment.Enrolment, transport: Transport) -> SyncSummary:
         state = connectivity.ping(transport, self._now())
