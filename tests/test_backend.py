@@ -279,6 +279,43 @@ def test_filing_requests_are_checked(backend_server: BackendServer) -> None:
     assert not_json.status_code == 400 and not_json.json()["error"] == "json_invalido"
 
 
+def test_json_that_parses_but_cannot_be_kept_is_a_400_not_a_500(
+    backend_server: BackendServer,
+) -> None:
+    # Regression: a lone surrogate ("\ud800", valid JSON escape, not UTF-8) made the enrolment
+    # (hashing the token, storing the name) and the commit (hashing the manifest) fail with a
+    # 500, and so did nesting deep enough to exhaust json.loads' recursion.
+    device = Device(backend_server)
+    enroll = f"{backend_server.url}{V1}/devices/enroll"
+    json_headers = {"Content-Type": "application/json"}
+    surrogate_token = b'{"token": "\\ud800", "device_code": "K05"}'
+    token = backend_server.enrolment_token("OPM").encode()
+    surrogate_name = b'{"token": "' + token + b'", "device_code": "K06", "name": "\\udfff"}'
+    manifest = device.manifest([])
+    surrogate_folio = json.dumps(manifest).replace(manifest["folio"], "\\ud83d").encode()
+    deep = b'{"sha256": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answers = [
+        requests.post(enroll, data=surrogate_token, headers=json_headers, timeout=10),
+        requests.post(enroll, data=surrogate_name, headers=json_headers, timeout=10),
+        device.call(
+            "PUT",
+            f"/filings/{manifest['uuid']}",
+            data=surrogate_folio,
+            headers={**json_headers, protocol.HEADER_IDEMPOTENCY_KEY: manifest["uuid"]},
+        ),
+        device.call("POST", "/blobs:missing", data=deep, headers=json_headers),
+    ]
+    assert [(a.status_code, a.json()["error"]) for a in answers] == [(400, "json_invalido")] * 4
+    # The token was not spent by the refused enrolment, and surrogate *pairs* are fine.
+    fine = requests.post(
+        enroll,
+        json={"token": token.decode(), "device_code": "K06", "name": "\U0001f4c4"},
+        timeout=10,
+    )
+    assert fine.status_code == 201, fine.text
+    assert device.commit(manifest).status_code == 201
+
+
 def test_folios_are_unique_and_sequential_under_concurrent_commits(
     backend_server: BackendServer,
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -33,12 +33,22 @@ from sync.server.openapi_docs import (
     ENROLL_DOC,
     FILING_PUT_DOC,
     MISSING_DOC,
+    SHA256,
     error_responses,
 )
 
 V1 = protocol.API_PREFIX
 MAX_MISSING_QUERY = 1000
 bearer = HTTPBearer(auto_error=False, description="credencial del equipo (alta)")
+
+# Path parameters: the handlers check them (check_sha256, check_uuid, catalogs.read) and answer
+# with their own codes, so these constraints only document the contract in the OpenAPI schema
+# (json_schema_extra, not FastAPI validation) for readers and for schema-driven fuzzing.
+Sha256Path = Annotated[str, Path(description="SHA-256 del archivo", json_schema_extra=SHA256)]
+UuidPath = Annotated[
+    str, Path(description="uuid del escrito", json_schema_extra={"format": "uuid"})
+]
+CatalogPath = Annotated[str, Path(json_schema_extra={"enum": list(protocol.CATALOGS)})]
 
 
 async def authenticated_device(
@@ -120,7 +130,7 @@ def create_app(backend: Backend) -> FastAPI:
         tags=["archivos"],
         responses={204: {"description": "subida parcial"}, **error_responses(400, 401, 403, 404)},
     )
-    async def blob_state(sha256: str, who: Authenticated) -> Response:
+    async def blob_state(sha256: Sha256Path, who: Authenticated) -> Response:
         state = backend.blobs.state(check_sha256(sha256))
         if state.state == "unknown":
             raise NotFound("El servidor no tiene ese archivo.", code="archivo_desconocido")
@@ -139,7 +149,7 @@ def create_app(backend: Backend) -> FastAPI:
             **error_responses(400, 401, 403, 409, 413, 422),
         },
     )
-    async def put_blob(sha256: str, request: Request, who: Authenticated) -> Response:
+    async def put_blob(sha256: Sha256Path, request: Request, who: Authenticated) -> Response:
         check_sha256(sha256)
         content_range = request.headers.get(protocol.HEADER_CONTENT_RANGE)
         digest = request.headers.get(protocol.HEADER_CHUNK_DIGEST)
@@ -169,7 +179,7 @@ def create_app(backend: Backend) -> FastAPI:
             **error_responses(400, 401, 403, 409, 413, 422),
         },
     )
-    async def put_filing(uuid: str, request: Request, who: Authenticated) -> Response:
+    async def put_filing(uuid: UuidPath, request: Request, who: Authenticated) -> Response:
         filings.check_uuid(uuid)
         if request.headers.get(protocol.HEADER_IDEMPOTENCY_KEY) != uuid:
             raise BadRequest(
@@ -187,7 +197,7 @@ def create_app(backend: Backend) -> FastAPI:
         tags=["escritos"],
         responses=error_responses(400, 401, 403, 404),
     )
-    async def receipt(uuid: str, who: Authenticated) -> dict[str, str]:
+    async def receipt(uuid: UuidPath, who: Authenticated) -> dict[str, str]:
         filings.check_uuid(uuid)
         return await run_in_threadpool(_with_connection, backend, filings.receipt_of, uuid, who)
 
@@ -196,7 +206,7 @@ def create_app(backend: Backend) -> FastAPI:
         tags=["catálogos"],
         responses={304: {"description": "sin cambios"}, **error_responses(401, 403, 404)},
     )
-    async def catalog(name: str, request: Request, who: Authenticated) -> Response:
+    async def catalog(name: CatalogPath, request: Request, who: Authenticated) -> Response:
         items, etag = await run_in_threadpool(_with_connection, backend, catalogs.read, name)
         if catalogs.matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})

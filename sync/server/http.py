@@ -20,6 +20,8 @@ FAULT_SCOPE_KEY = "oficialia.fault"
 # How much of an oversized body is read and thrown away so the client gets its 413 instead of a
 # reset connection; beyond this the connection is simply closed.
 DRAIN_LIMIT = 64 * 1024 * 1024
+# Deepest nesting of lists/objects a JSON body may have; a manifest needs 3.
+MAX_JSON_DEPTH = 32
 
 CAPTIVE_PORTAL_PAGE = (
     b"<!DOCTYPE html><html><head><title>Red de invitados</title></head><body>"
@@ -52,10 +54,51 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(
             f"El cuerpo no es JSON válido en UTF-8: {error}", code="json_invalido"
+        ) from error
+    except RecursionError as error:
+        raise _too_deep() from error
+    _check_parsed(value)
+    return value
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        f"El JSON anida más de {MAX_JSON_DEPTH} niveles de listas u objetos.", code="json_invalido"
+    )
+
+
+def _check_parsed(value: Any) -> None:
+    """Refuse what json.loads lets through but nothing after it can handle: nesting deeper than
+    any request of the protocol, and lone surrogates (``"\\ud800"``), which are not UTF-8 and so
+    cannot be hashed, signed or stored."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise _too_deep()
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key)
+                    pending.append((child, depth + 1))
+            else:
+                pending.extend((child, depth + 1) for child in item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadRequest(
+            "El JSON trae un carácter que no es Unicode válido (un «surrogate» suelto: "
+            f"{text[error.start : error.end].encode('unicode_escape').decode()}).",
+            code="json_invalido",
         ) from error
 
 

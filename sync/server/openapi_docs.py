@@ -58,7 +58,11 @@ BLOB_PUT_DOC: dict[str, Any] = {
             "name": protocol.HEADER_CONTENT_RANGE,
             "in": "header",
             "required": True,
-            "schema": {"type": "string", "example": "bytes 0-524287/1048576"},
+            "schema": {
+                "type": "string",
+                "pattern": "^bytes [0-9]+-[0-9]+/[0-9]+$",
+                "example": "bytes 0-524287/1048576",
+            },
         },
         {
             "name": protocol.HEADER_CHUNK_DIGEST,
@@ -97,7 +101,7 @@ FILING_PUT_DOC: dict[str, Any] = {
             "in": "header",
             "required": True,
             "description": "el uuid del escrito",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "format": "uuid"},
         }
     ],
     **_json_body(
