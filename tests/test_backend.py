@@ -530,3 +530,19 @@ def test_admin_commands_drive_a_running_server(
     output = tmp_path / "openapi.json"
     assert main(["backend", "openapi", "-o", str(output), *data]) == 0
     assert output.read_text(encoding="utf-8") == OPENAPI_FILE.read_text(encoding="utf-8")
+
+
+def test_a_filing_uuid_in_another_spelling_is_refused(backend_server: BackendServer) -> None:
+    """One filing, one spelling: braces, capitals or ``urn:uuid:`` would store it twice."""
+    device = Device(backend_server)
+    manifest = device.manifest([device.upload(b"escrito " * 100)])
+    canonical = manifest["uuid"]
+    for spelling in (canonical.upper(), "{" + canonical + "}", "urn:uuid:" + canonical,
+                     canonical.replace("-", "")):  # fmt: skip
+        answer = device.commit({**manifest, "uuid": spelling}, key=spelling)
+        assert answer.status_code == 400, (spelling, answer.text)
+        assert answer.json()["error"] == "uuid_invalido"
+        assert device.call("GET", f"/filings/{spelling}/receipt").status_code == 400
+    assert device.commit(manifest).status_code == 201
+    with backend_server.backend.connect() as connection:
+        assert connection.execute("SELECT count(*) FROM filings").fetchone()[0] == 1

@@ -40,10 +40,17 @@ class Commit:
 
 
 def check_uuid(value: str) -> str:
+    """Only the canonical spelling (lowercase, hyphenated): ``{…}``, ``urn:uuid:`` or capitals
+    would let one filing be stored twice under two spellings of the same uuid."""
     try:
-        uuid_module.UUID(value)
+        canonical = str(uuid_module.UUID(value))
     except ValueError as error:
         raise BadRequest(f"«{value[:80]}» no es un UUID.", code="uuid_invalido") from error
+    if canonical != value:
+        raise BadRequest(
+            f"«{value[:80]}» no está escrito en la forma canónica del UUID ({canonical}).",
+            code="uuid_invalido",
+        )
     return value
 
 
