@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/signing.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,7 +18,9 @@ Every fault but ``pass`` and ``throttle`` ends the connection, as it would on a 
 keep-alive client opens a new one: each connection ends in a fault or when the client is done.
 Which fault a request gets is decided by a callable given the request's number, so a test can
 script a sequence or draw at random with a seed. :attr:`FaultProxy.stats` counts connections,
-requests and each fault.
+requests and each fault, and bytes: ``request_bytes`` (every request whole, head and body, counted
+as soon as the proxy has read it and before its fault is chosen, so a chooser can tell how big the
+request it decides on is) and ``response_bytes`` (what reached the client).
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ class FaultProxy:
                 with contextlib.suppress(OSError):
                     upstream.write_eof()
                 return
+            self.stats["request_bytes"] += len(request)
             fault = self._next_fault()
             current[0] = fault
             if fault.kind == "reset":
@@ -179,6 +182,7 @@ class FaultProxy:
                 _reset(client)  # the backend did the work; the client hears nothing
                 return
             await _forward(client, data, current[0])
+            self.stats["response_bytes"] += len(data)
         with contextlib.suppress(OSError):
             client.write_eof()
 
