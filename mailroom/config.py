@@ -52,6 +52,7 @@ class Settings:
     sync_read_timeout_seconds: int = 30
     sync_interval_seconds: int = 60
     sync_offline_interval_seconds: int = 300
+    sync_workers: int = 3
 
     @property
     def database_path(self) -> Path:
@@ -179,6 +180,7 @@ def _validate(settings: Settings) -> None:
         "sync_read_timeout_seconds",
         "sync_interval_seconds",
         "sync_offline_interval_seconds",
+        "sync_workers",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)

@@ -15,7 +15,7 @@ import sqlite_utils
 from mailroom.store import Store
 from sync import protocol
 from sync.errors import Offline
-from sync.transport import Transport
+from sync.transport import Transport, retry_after_seconds
 
 MAX_SKEW_SECONDS = 120
 
@@ -27,6 +27,11 @@ class Connectivity:
     reason: str = ""
     server_time: str | None = None
     clock_skew_seconds: int | None = None  # local minus server; positive = local clock ahead
+    retry_after: float | None = None  # a 503/429 ping said when to come back
+
+    def offline_wait(self, interval: float) -> float:
+        """How long to stay away: the offline interval, never less than the server asked."""
+        return max(interval, self.retry_after or 0.0)
 
     @property
     def skewed(self) -> bool:
@@ -45,7 +50,9 @@ def ping(transport: Transport, now: datetime) -> Connectivity:
         reason = f"el servidor respondió {response.status_code}" + (
             f" (redirige a {where}: ¿portal de acceso a la red?)" if where else ""
         )
-        return Connectivity(False, now, reason)
+        return Connectivity(
+            False, now, reason, retry_after=retry_after_seconds(response.headers.get("Retry-After"))
+        )
     try:
         body = response.json() if "json" in response.headers.get("Content-Type", "") else None
     except ValueError:

@@ -27,6 +27,9 @@ class OfflineTimeout(Offline):
     code = "tiempo_agotado"
 
 
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
 class Transport:
     """Calls to one backend base URL, which may carry a path prefix (a reverse proxy)."""
 
@@ -53,6 +56,8 @@ class Transport:
         self._verify: bool | str = ca_bundle or True
         self.timeouts = (connect_timeout, read_timeout)
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []  # every thread's, so close() ends them all
+        self._sessions_lock = threading.Lock()
 
     def url(self, path: str) -> str:
         # Plain concatenation, not urljoin: urljoin("https://h/prefix/", "/v1/x") drops the prefix.
@@ -65,6 +70,8 @@ class Transport:
             session.verify = self._verify
             session.headers["User-Agent"] = "oficialia-sync/1"
             self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
         return session
 
     def request(
@@ -111,10 +118,13 @@ class Transport:
             ) from error
 
     def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
+        """Close the sessions of every thread that used this transport (worker pool included);
+        a thread calling again afterwards gets a fresh one."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
             session.close()
-            self._local.session = None
+        self._local = threading.local()
 
 
 def json_body(response: requests.Response) -> dict[str, Any]:
@@ -163,16 +173,17 @@ def error_for(response: requests.Response, doing: str) -> SyncError:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds from now: either delta-seconds or an HTTP date."""
+    """``Retry-After`` as seconds from now: either delta-seconds or an HTTP date; at most
+    ``MAX_RETRY_AFTER_SECONDS``, so a misconfigured server cannot stop this office for days."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), MAX_RETRY_AFTER_SECONDS)

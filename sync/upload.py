@@ -64,12 +64,15 @@ class BlobUploader:
             return 0
         raise error_for(response, "consultar un archivo")
 
-    def upload(self, blob: BlobRef, path: Path) -> None:
-        offset = self.offset(blob.sha256)
+    def upload(self, blob: BlobRef, path: Path, *, known_missing: bool = False) -> None:
+        """Send ``blob`` from where the server has it. ``known_missing``: the server just said
+        it lacks the blob, so start at 0 without a HEAD (a 409 corrects the offset)."""
+        offset = 0 if known_missing else self.offset(blob.sha256)
         if offset is None:
             self._on_acknowledged(blob.sha256, blob.size)
             return
-        self._on_acknowledged(blob.sha256, offset)
+        if offset:
+            self._on_acknowledged(blob.sha256, offset)
         timeouts = bad_digests = 0
         with path.open("rb") as handle:
             while True:

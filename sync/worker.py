@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -110,7 +111,7 @@ class SyncWorker:
             outbox.defer_due(
                 self.store,
                 self._now(),
-                timedelta(seconds=self.settings.sync_offline_interval_seconds),
+                timedelta(seconds=state.offline_wait(self.settings.sync_offline_interval_seconds)),
                 OFFLINE_PREFIX + state.reason,
                 OFFLINE_CODE,
             )
@@ -133,22 +134,41 @@ class SyncWorker:
         downsync.pull_changes(self.store, transport, self._now())
 
     def _deliver_due(self, client: SyncClient, state: Connectivity) -> SyncSummary:
+        """Deliver every due item, ``sync_workers`` at a time (one HTTP session per thread):
+        while one filing is being committed the next is already uploading. Each item's fate is
+        its own; the link going down or the device being revoked stops new items starting."""
         outcomes: dict[str, list[str]] = {"synced": [], "postponed": [], "parked": []}
         messages: dict[str, str] = {}
-        for item in outbox.due(self.store.reader(), self._now()):
-            if not outbox.claim(self.store, item.filing_uuid, self._now()):
-                continue  # another worker took it
+        stop = threading.Event()
+        revoked: list[str] = []
+
+        def work(item: outbox.OutboxItem) -> tuple[outbox.OutboxItem, str, str] | None:
+            if stop.is_set() or not outbox.claim(self.store, item.filing_uuid, self._now()):
+                return None  # stopping, or another worker took it
             try:
                 outcome, message = self._deliver_one(client, item)
             except DeviceRevoked as error:
                 outbox.release(self.store, item.filing_uuid, self._now())
-                enrolment.mark_revoked(self.store, error.message, self._now())
-                return _summary(state, outcomes, messages, revoked=error.message)
+                revoked.append(error.message)
+                stop.set()
+                return None
+            if outcome == "postponed" and message.startswith(OFFLINE_PREFIX):
+                stop.set()  # the link is gone: the others wait for the next ping
+            return item, outcome, message
+
+        due = outbox.due(self.store.reader(), self._now())
+        with ThreadPoolExecutor(max(1, self.settings.sync_workers), "sync") as pool:
+            results = list(pool.map(work, due))
+        for result in results:
+            if result is None:
+                continue
+            item, outcome, message = result
             outcomes[outcome].append(item.folio)
             if message:
                 messages[item.folio] = message
-            if outcome == "postponed" and message.startswith(OFFLINE_PREFIX):
-                break  # the link is gone: the others wait for the next ping
+        if revoked:
+            enrolment.mark_revoked(self.store, revoked[0], self._now())
+            return _summary(state, outcomes, messages, revoked=revoked[0])
         return _summary(state, outcomes, messages)
 
     def _deliver_one(self, client: SyncClient, item: outbox.OutboxItem) -> tuple[str, str]:
@@ -208,7 +228,8 @@ class SyncWorker:
 
     def _sleep_seconds(self, summary: SyncSummary) -> float:
         if not summary.online:
-            return float(self.settings.sync_offline_interval_seconds)
+            interval = float(self.settings.sync_offline_interval_seconds)
+            return summary.connectivity.offline_wait(interval) if summary.connectivity else interval
         interval = float(self.settings.sync_interval_seconds)
         earliest = outbox.next_due_at(self.store.reader())
         if earliest == "":

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = ROOT / "tests" / "sync_crash_child.py"
 TRIALS = int(os.environ.get("OFICIALIA_SYNC_CRASH_TRIALS", "50"))
 TIME_BOUND_SECONDS = 180
-THROTTLE = Fault("throttle", rate=600_000)  # bytes per second: a slow link
+THROTTLE = Fault("throttle", rate=200_000)  # bytes per second per connection: a slow link
 
 
 def _noise_page(path: Path, seed: int) -> Path:

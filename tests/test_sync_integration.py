@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import stat
@@ -359,6 +360,25 @@ def test_a_busy_server_is_retried_after_retry_after(
     assert SyncWorker(store, settings).run_once().synced == ()  # not before Retry-After
     later = datetime.now(UTC) + timedelta(seconds=121)
     assert len(SyncWorker(store, settings, now=lambda: later).run_once().synced) == 1
+
+
+def test_a_busy_ping_keeps_the_worker_away_as_long_as_the_server_asked(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    enrol(store, settings, backend)
+    register(store, settings, tmp_path / "scans", "Mantenimiento")
+    settings = dataclasses.replace(settings, sync_offline_interval_seconds=60)
+    backend.fail_next(1, status=503, retry_after=900)
+    worker = SyncWorker(store, settings)
+
+    summary = worker.run_once()
+
+    assert not summary.online and "503" in (sync_report(store.reader()).offline_reason or "")
+    assert worker._sleep_seconds(summary) == 900  # not the 60 s offline interval
+    (next_attempt,) = store.reader().execute("SELECT next_attempt_at FROM outbox").fetchone()
+    assert datetime.fromisoformat(next_attempt) >= datetime.now(UTC) + timedelta(seconds=899)
+    # An explicit "sync now" whose ping is answered normally sends at once.
+    assert len(worker.run_once().synced) == 1
 
 
 def test_a_large_document_resumes_a_partial_upload_and_counts_acknowledged_bytes(

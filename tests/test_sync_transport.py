@@ -62,3 +62,5 @@ def test_retry_after_as_seconds_or_date() -> None:
     later = datetime.now(UTC) + timedelta(seconds=90)
     assert 80 < (retry_after_seconds(format_datetime(later, usegmt=True)) or 0) <= 90
     assert retry_after_seconds("mañana") is None
+    # A server asking for a week away gets an hour: the office must not go silent for days.
+    assert retry_after_seconds("604800") == 3600
