@@ -164,6 +164,8 @@ def _filing(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) 
         institutional_folio=row["institutional_folio"],
         duplicate_override_reason=row["duplicate_override_reason"],
         documents=documents,
+        capture_source=row["capture_source"],
+        blank_pages_removed=row["blank_pages_removed"],
     )
 
 
@@ -180,6 +182,7 @@ def _document(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool
             confidence=p["confidence"],
             text=p["text"] if with_text else "",
             error=p["error"],
+            needs_review=bool(p["needs_review"]),
         )
         for p in db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [row["id"]])
     )

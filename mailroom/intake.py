@@ -22,6 +22,7 @@ from mailroom import audit
 from mailroom.acuses import issue_unsealed
 from mailroom.capture import CapturedDocument, CaptureLimits, capture_file
 from mailroom.capture.blank import looks_blank
+from mailroom.capture.pages import CaptureReport
 from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
 from mailroom.errors import DuplicateDocument, InvalidInput
@@ -70,9 +71,12 @@ class IntakeService:
         self.clock = clock or SystemClock(settings.zone)
         self.on_registered = on_registered
 
-    def register(self, new: NewFiling, files: Sequence[Path]) -> Registration:
+    def register(
+        self, new: NewFiling, files: Sequence[Path], *, capture: CaptureReport | None = None
+    ) -> Registration:
         """Validate, capture and register; raises InvalidInput, UnreadableFile or DuplicateDocument
-        and then nothing was registered."""
+        and then nothing was registered. ``capture``: what a scan capture did to the pages before
+        (blank sides left out, near-blank pages to review), kept with the filing."""
         new = validated(new)
         if not files:
             raise InvalidInput(
@@ -87,7 +91,7 @@ class IntakeService:
             self._refuse_repeats_within(captured)
             self._check_duplicates(self.store.reader(), captured, new)
             stored = [self._store_blobs(doc) for doc in captured]
-            filing_id = self.store.write(lambda db: self._insert(db, new, stored))
+            filing_id = self.store.write(lambda db: self._insert(db, new, stored, capture))
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
         filing = get_filing(self.store.reader(), filing_id)
@@ -156,7 +160,11 @@ class IntakeService:
         return _StoredDocument(doc, tuple(pages), tuple(extra))
 
     def _insert(
-        self, db: sqlite_utils.Database, new: NewFiling, stored: Sequence[_StoredDocument]
+        self,
+        db: sqlite_utils.Database,
+        new: NewFiling,
+        stored: Sequence[_StoredDocument],
+        capture: CaptureReport | None = None,
     ) -> FilingId:
         # Re-checked under the write lock: another process may have registered the same file.
         self._check_duplicates(db, [s.captured for s in stored], new)
@@ -177,8 +185,13 @@ class IntakeService:
             now=now,
             pages_scanned=pages_scanned,
         )
+        if capture is not None:
+            row["capture_source"] = capture.source
+            row["blank_pages_removed"] = len(capture.blank_removed)
         db.table("filings").insert(row)
         _insert_children(db, filing_id, new, stored, now.isoformat())
+        if capture is not None and capture.review_pages:
+            _flag_for_review(db, filing_id, capture.review_pages)
         rowid = db.execute("SELECT rowid FROM filings WHERE uuid = ?", [filing_id]).fetchone()[0]
         db.execute(
             "INSERT INTO filings_fts (rowid, folio, sender, subject, ocr_text) "
@@ -196,6 +209,8 @@ class IntakeService:
         )
         snapshot = _snapshot(row, new, stored)
         snapshot["acuse"] = {"cadena_digest": cadena_digest, "unsealed_sha256": acuse_sha}
+        if capture is not None:
+            snapshot["captura"] = dataclasses.asdict(capture)
         audit.append_event(
             db,
             at=now,
@@ -209,11 +224,17 @@ class IntakeService:
     @staticmethod
     def _warnings(filing: Any) -> tuple[str, ...]:
         warnings = []
+        removed = filing.blank_pages_removed
+        left_out = (
+            f" ({removed} en blanco retirada{'s' if removed != 1 else ''})" if removed else ""
+        )
         if filing.fojas_match is False:
             warnings.append(
                 f"Se declararon {filing.fojas_declared} fojas y se digitalizaron "
-                f"{filing.pages_scanned} páginas; ambas cifras constan en el acuse."
+                f"{filing.pages_scanned} páginas{left_out}; ambas cifras constan en el acuse."
             )
+        elif removed:
+            warnings.append(f"Se digitalizaron {filing.pages_scanned} páginas{left_out}.")
         if filing.duplicate_override_reason:
             warnings.append(
                 "Se registró un documento repetido; el motivo queda en la bitácora: "
@@ -225,6 +246,12 @@ class IntakeService:
                 warnings.append(
                     f"{document.filename}: la página {', '.join(blank)} parece estar en blanco; "
                     "revise que se haya digitalizado el lado correcto."
+                )
+            review = [str(page.page_no) for page in document.pages if page.needs_review]
+            if review:
+                warnings.append(
+                    f"{document.filename}: la página {', '.join(review)} tiene muy poco contenido "
+                    "(¿solo una firma o una palabra?); revísela."
                 )
         return tuple(warnings)
 
@@ -326,6 +353,17 @@ def _insert_children(
                 for p in doc.pages
             ],
         )
+
+
+def _flag_for_review(db: sqlite_utils.Database, filing_id: str, positions: Sequence[int]) -> None:
+    """Flag pages by their 1-based position across the filing's documents, in order."""
+    rows = db.execute(
+        "SELECT p.id FROM pages p JOIN documents d ON d.id = p.document_id "
+        "WHERE d.filing_uuid = ? ORDER BY d.ordinal, p.page_no",
+        [filing_id],
+    ).fetchall()
+    wanted = [rows[n - 1][0] for n in positions if 1 <= n <= len(rows)]
+    db.conn.executemany("UPDATE pages SET needs_review = 1 WHERE id = ?", [(i,) for i in wanted])
 
 
 def _looks_blank(image: Path) -> bool:

@@ -119,6 +119,8 @@ class Page:
     confidence: float | None
     text: str
     error: str | None
+    needs_review: bool = False
+    """A near-blank page (one word, only a signature) the capture kept for a person to check."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ class Filing:
     institutional_folio: str | None
     duplicate_override_reason: str | None
     documents: tuple[Document, ...] = ()
+    capture_source: str | None = None
+    blank_pages_removed: int = 0
+    """Blank sides the scan capture left out; the fojas check names them."""
 
     @property
     def fojas_match(self) -> bool | None:

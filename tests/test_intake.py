@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -232,3 +233,29 @@ def test_registration_stores_the_unsealed_acuse_in_the_same_transaction(
     assert row["seal_state"] == "pendiente" and row["sealed_sha256"] is None
     assert store.blobs.verify(row["unsealed_sha256"])
     assert row["created_at"] == "2026-03-09T10:30:00-06:00"
+
+
+def test_a_scan_capture_report_is_kept_with_the_filing(
+    service: IntakeService, store: Store, tmp_path: Path
+) -> None:
+    from mailroom.capture.pages import CaptureReport
+
+    pages = [scan(tmp_path / f"{n}.jpg", f"Hoja {n} del escrito") for n in (1, 2)]
+    report = CaptureReport("sane:test:0", scanned_pages=3, blank_removed=(2,), review_pages=(2,))
+
+    registered = service.register(filing(fojas_declared=3), pages, capture=report)
+
+    saved = get_filing(store.reader(), registered.filing.id)
+    assert saved.capture_source == "sane:test:0" and saved.blank_pages_removed == 1
+    assert [p.needs_review for d in saved.documents for p in d.pages] == [False, True]
+    assert registered.warnings == (
+        "Se declararon 3 fojas y se digitalizaron 2 páginas (1 en blanco retirada); "
+        "ambas cifras constan en el acuse.",
+        "2.jpg: la página 1 tiene muy poco contenido (¿solo una firma o una palabra?); revísela.",
+    )
+    (payload,) = (
+        store.reader()
+        .execute("SELECT payload FROM events WHERE kind = 'escrito_registrado'")
+        .fetchone()
+    )
+    assert json.loads(payload)["captura"]["blank_removed"] == [2]

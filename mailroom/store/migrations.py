@@ -311,6 +311,21 @@ CREATE TABLE filing_server_status (
     )
 
 
+@migration
+def m004_capture(db: sqlite_utils.Database) -> None:
+    """What a scanned capture did before registration: ``filings.capture_source`` names where the
+    pages came from (``sane:…``, ``folder:…``) and ``blank_pages_removed`` how many blank sides were
+    left out (the fojas check counts them); ``pages.needs_review`` flags a near-blank page kept
+    for a person to look at (one word, only a signature)."""
+    db.executescript(
+        """
+ALTER TABLE filings ADD COLUMN capture_source TEXT;
+ALTER TABLE filings ADD COLUMN blank_pages_removed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pages ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
+"""
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
