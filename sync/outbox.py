@@ -19,7 +19,8 @@ import sqlite_utils
 from mailroom.errors import NotFound
 from mailroom.models import SyncStatus
 from mailroom.store import Store
-from sync.protocol import Receipt, canonical_json
+from sync.manifest import build_manifest
+from sync.protocol import Receipt, canonical_json, manifest_sha256
 
 BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -154,15 +155,20 @@ def record_progress(store: Store, uuid: str, bytes_acknowledged: int, now: datet
     )
 
 
-def mark_synced(store: Store, uuid: str, receipt: Receipt, now: datetime) -> None:
-    """Delivered: only ever called with a receipt whose signature was verified."""
+def mark_synced(store: Store, uuid: str, receipt: Receipt, now: datetime) -> bool:
+    """Delivered: only ever called with a receipt whose signature was verified. The receipt is
+    kept either way; if documents were attached to the filing while it was being sent (the
+    receipt covers an older manifest), the item stays due so the new revision goes out next.
+    Returns whether the filing is now fully delivered."""
 
-    def work(db: sqlite_utils.Database) -> None:
+    def work(db: sqlite_utils.Database) -> bool:
+        current = receipt.manifest_sha256 == manifest_sha256(build_manifest(db, uuid).body)
         db.execute(
-            "UPDATE outbox SET state = 'sincronizada', state_changed_at = ?, synced_at = ?, "
+            "UPDATE outbox SET state = ?, state_changed_at = ?, synced_at = ?, "
             "receipt = ?, institutional_folio = ?, server_time = ?, manifest_sha256 = ?, "
             "reason = NULL, reason_code = NULL, next_attempt_at = NULL WHERE filing_uuid = ?",
             [
+                "sincronizada" if current else "pendiente",
                 now.isoformat(),
                 now.isoformat(),
                 canonical_json(receipt.to_dict()).decode("utf-8"),
@@ -172,17 +178,34 @@ def mark_synced(store: Store, uuid: str, receipt: Receipt, now: datetime) -> Non
                 uuid,
             ],
         )
+        status = SyncStatus.SINCRONIZADA if current else SyncStatus.PENDIENTE
         db.execute(
             "UPDATE filings SET sync_status = ?, institutional_folio = ? WHERE uuid = ?",
-            [SyncStatus.SINCRONIZADA.value, receipt.institutional_folio, uuid],
+            [status.value, receipt.institutional_folio, uuid],
         )
         db.execute(
             "INSERT INTO sync_health (id, last_success_at) VALUES (1, ?) "
             "ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at",
             [now.isoformat()],
         )
+        return current
 
-    store.write(work)
+    return store.write(work)
+
+
+def requeue_changed(db: sqlite_utils.Database, uuid: str) -> bool:
+    """Inside the transaction that attached documents to a filing: a delivered filing goes back to
+    ``pendiente`` (due now) so its new revision is sent; its earlier receipt and institutional
+    folio stay. An item being sent right now is caught by ``mark_synced``; a parked one waits
+    for the person who must look at it anyway."""
+    cursor = db.execute(
+        "UPDATE outbox SET state = 'pendiente', next_attempt_at = NULL, attempts = 0 "
+        "WHERE filing_uuid = ? AND state = 'sincronizada'",
+        [uuid],
+    )
+    if cursor.rowcount:
+        _set_filing(db, uuid, SyncStatus.PENDIENTE)
+    return bool(cursor.rowcount)
 
 
 def postpone(

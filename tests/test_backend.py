@@ -260,6 +260,49 @@ def test_filing_commit_replay_and_conflicts(backend_server: BackendServer) -> No
     assert unknown.status_code == 404
 
 
+def test_documents_added_later_make_a_new_revision_under_the_same_folio(
+    backend_server: BackendServer,
+) -> None:
+    device = Device(backend_server)
+    first_sha = device.upload(b"%PDF-1.7 escrito de ventanilla")
+    manifest = device.manifest([first_sha], pages_scanned=1, subject="Licencia")
+    first = device.verified(device.commit(manifest).json())
+    later_sha = hashlib.sha256(b"%PDF-1.7 hojas escaneadas despues").hexdigest()
+    added = {
+        **manifest,
+        "documents": [
+            *manifest["documents"],
+            {**manifest["documents"][0], "ordinal": 2, "sha256": later_sha, "page_count": 3},
+        ],
+        "pages_scanned": 4,
+        "blobs": sorted([first_sha, later_sha]),
+    }
+    # The new document must be uploaded first, like any filing's.
+    waiting = device.commit(added)
+    assert waiting.status_code == 409 and waiting.json()["missing"] == [later_sha]
+    device.upload(b"%PDF-1.7 hojas escaneadas despues")
+
+    second_answer = device.commit(added)
+    assert second_answer.status_code == 201, second_answer.text
+    second = device.verified(second_answer.json())
+    assert second.institutional_folio == first.institutional_folio
+    assert second.manifest_sha256 == protocol.manifest_sha256(added)
+    # Replays of either revision get their own receipt back; the filing now is the second.
+    assert device.commit(added).json() == second_answer.json()
+    late_retry = device.commit(manifest)
+    assert late_retry.status_code == 200 and device.verified(late_retry.json()) == first
+    fetched = device.call("GET", f"/filings/{manifest['uuid']}/receipt").json()
+    assert fetched == second_answer.json()
+    # Changing what was already delivered, or dropping a document, is still refused.
+    for bad in (
+        {**added, "subject": "Otra cosa"},
+        {**added, "documents": added["documents"][1:], "pages_scanned": 3},
+        {**added, "pages_scanned": 9},
+    ):
+        refused = device.commit(bad)
+        assert refused.status_code == 422 and refused.json()["error"] == "manifiesto_distinto"
+
+
 def test_filing_requests_are_checked(backend_server: BackendServer) -> None:
     device = Device(backend_server)
     sha = device.upload(b"contenido")

@@ -174,8 +174,11 @@ def create_app(backend: Backend) -> FastAPI:
         tags=["escritos"],
         openapi_extra=FILING_PUT_DOC,
         responses={
-            200: {"description": "repetición: el mismo acuse"},
-            201: {"description": "registrado: acuse firmado"},
+            200: {"description": "repetición (de esta o de una revisión anterior): el mismo acuse"},
+            201: {
+                "description": "registrado, o nueva revisión con documentos agregados al final "
+                "(mismo folio institucional): acuse firmado"
+            },
             **error_responses(400, 401, 403, 409, 413, 422),
         },
     )

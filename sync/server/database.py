@@ -88,8 +88,33 @@ def _m001_initial(connection: sqlite3.Connection) -> None:
     )
 
 
+def _m002_filing_revisions(connection: sqlite3.Connection) -> None:
+    # Documents attached to a filing after it was delivered (a later scan for the same folio)
+    # make a new revision of its manifest; every revision's receipt is kept, so a late retry of
+    # an earlier revision still gets its own receipt back.
+    _run_script(
+        connection,
+        """
+        ALTER TABLE filings ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE filing_revisions (
+            filing_uuid TEXT NOT NULL REFERENCES filings(uuid),
+            revision INTEGER NOT NULL,
+            manifest_sha256 TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            receipt TEXT NOT NULL,
+            committed_at TEXT NOT NULL,
+            PRIMARY KEY (filing_uuid, revision),
+            UNIQUE (filing_uuid, manifest_sha256)
+        );
+        """,
+    )
+
+
 # Append-only: never edit a migration once it has landed.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_initial,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _m001_initial,
+    _m002_filing_revisions,
+)
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -2,8 +2,10 @@
 
 Idempotency rests on ``filings.uuid`` being the PRIMARY KEY: the insert either wins or raises
 IntegrityError, and the loser reads the winner's row (same manifest → the same stored receipt,
-another manifest → 422). The institutional folio comes from a per-office, per-year counter bumped
-in the same transaction as the insert, so a rolled-back commit leaves no gap.
+a manifest that only appends documents → a new revision with its own receipt under the same
+institutional folio, any other manifest → 422). The institutional folio comes from a per-office,
+per-year counter bumped in the same transaction as the insert, so a rolled-back commit leaves no
+gap.
 """
 
 from __future__ import annotations
@@ -111,15 +113,12 @@ def commit(
     now: datetime,
 ) -> Commit:
     digest = protocol.manifest_sha256(manifest)
+    signer = _Signer(signing_key, key_id, device, now)
     existing = _stored(connection, manifest["uuid"])
     if existing is not None:
-        return _replay(existing, digest)
+        return _replay_or_revise(connection, manifest, digest, missing, signer)
     if missing:
-        raise Conflict(
-            f"Faltan {len(missing)} archivos por subir antes de registrar el escrito.",
-            code="faltan_archivos",
-            missing=missing,
-        )
+        raise _missing(missing)
     try:
         with database.write(connection):
             sequence = connection.execute(
@@ -127,17 +126,8 @@ def commit(
                 "ON CONFLICT(office, year) DO UPDATE SET last = last + 1 RETURNING last",
                 (device.office, now.year),
             ).fetchone()[0]
-            receipt = protocol.sign_receipt(
-                signing_key,
-                protocol.Receipt(
-                    filing_uuid=manifest["uuid"],
-                    institutional_folio=f"{device.office}/{now.year}/{sequence:06d}",
-                    office=device.office,
-                    device_id=device.id,
-                    manifest_sha256=digest,
-                    server_time=now.isoformat(timespec="seconds"),
-                    key_id=key_id,
-                ),
+            receipt = signer.receipt(
+                manifest["uuid"], f"{device.office}/{now.year}/{sequence:06d}", digest
             )
             connection.execute(
                 "INSERT INTO filings (uuid, office, year, sequence, institutional_folio, "
@@ -158,29 +148,128 @@ def commit(
             )
     except sqlite3.IntegrityError:
         # Another request committed this uuid between our read and our insert.
-        existing = _stored(connection, manifest["uuid"])
-        if existing is None:
+        if _stored(connection, manifest["uuid"]) is None:
             raise
-        return _replay(existing, digest)
+        return _replay_or_revise(connection, manifest, digest, missing, signer)
     return Commit(receipt, created=True)
+
+
+@dataclass(frozen=True)
+class _Signer:
+    key: Ed25519PrivateKey
+    key_id: str
+    device: Device
+    now: datetime
+
+    def receipt(self, filing_uuid: str, institutional_folio: str, digest: str) -> protocol.Receipt:
+        return protocol.sign_receipt(
+            self.key,
+            protocol.Receipt(
+                filing_uuid=filing_uuid,
+                institutional_folio=institutional_folio,
+                office=self.device.office,
+                device_id=self.device.id,
+                manifest_sha256=digest,
+                server_time=self.now.isoformat(timespec="seconds"),
+                key_id=self.key_id,
+            ),
+        )
+
+
+def _missing(missing: list[str]) -> Conflict:
+    return Conflict(
+        f"Faltan {len(missing)} archivos por subir antes de registrar el escrito.",
+        code="faltan_archivos",
+        missing=missing,
+    )
 
 
 def _stored(connection: sqlite3.Connection, filing_uuid: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = connection.execute(
-        "SELECT manifest_sha256, receipt, office FROM filings WHERE uuid = ?", (filing_uuid,)
+        "SELECT manifest_sha256, manifest, receipt, office, institutional_folio, revision, "
+        "committed_at FROM filings WHERE uuid = ?",
+        (filing_uuid,),
     ).fetchone()
     return row
 
 
-def _replay(row: sqlite3.Row, digest: str) -> Commit:
-    if row["manifest_sha256"] != digest:
-        raise Unprocessable(
-            "Ya existe un escrito con este uuid y otro contenido; no se sobrescribe. "
-            "Revise el registro local de este escrito.",
-            code="manifiesto_distinto",
-            manifest_sha256=row["manifest_sha256"],
+def _replay_or_revise(
+    connection: sqlite3.Connection,
+    manifest: dict[str, Any],
+    digest: str,
+    missing: list[str],
+    signer: _Signer,
+) -> Commit:
+    """The same manifest (now or in an earlier revision) gets its stored receipt back; a manifest
+    that only adds documents to the stored one is a new revision under the same institutional
+    folio; anything else is refused."""
+    with database.write(connection):
+        row = _stored(connection, manifest["uuid"])
+        assert row is not None  # filings rows are never deleted
+        if row["manifest_sha256"] == digest:
+            return Commit(protocol.Receipt.from_dict(json.loads(row["receipt"])), created=False)
+        earlier = connection.execute(
+            "SELECT receipt FROM filing_revisions WHERE filing_uuid = ? AND manifest_sha256 = ?",
+            (manifest["uuid"], digest),
+        ).fetchone()
+        if earlier is not None:
+            return Commit(protocol.Receipt.from_dict(json.loads(earlier["receipt"])), created=False)
+        if row["office"] != signer.device.office or not _adds_documents(
+            json.loads(row["manifest"]), manifest
+        ):
+            raise Unprocessable(
+                "Ya existe un escrito con este uuid y otro contenido; no se sobrescribe. "
+                "Revise el registro local de este escrito.",
+                code="manifiesto_distinto",
+                manifest_sha256=row["manifest_sha256"],
+            )
+        if missing:
+            raise _missing(missing)
+        revision = row["revision"] + 1
+        receipt = signer.receipt(manifest["uuid"], row["institutional_folio"], digest)
+        text = protocol.canonical_json(manifest).decode("utf-8")
+        connection.execute(  # the first revision enters the history when the second arrives
+            "INSERT OR IGNORE INTO filing_revisions (filing_uuid, revision, manifest_sha256, "
+            "manifest, receipt, committed_at) VALUES (?,?,?,?,?,?)",
+            (
+                manifest["uuid"],
+                row["revision"],
+                row["manifest_sha256"],
+                row["manifest"],
+                row["receipt"],
+                row["committed_at"],
+            ),
         )
-    return Commit(protocol.Receipt.from_dict(json.loads(row["receipt"])), created=False)
+        receipt_text = json.dumps(receipt.to_dict(), ensure_ascii=False)
+        connection.execute(
+            "INSERT INTO filing_revisions (filing_uuid, revision, manifest_sha256, manifest, "
+            "receipt, committed_at) VALUES (?,?,?,?,?,?)",
+            (manifest["uuid"], revision, digest, text, receipt_text, receipt.server_time),
+        )
+        connection.execute(
+            "UPDATE filings SET manifest_sha256 = ?, manifest = ?, receipt = ?, revision = ? "
+            "WHERE uuid = ?",
+            (digest, text, receipt_text, revision, manifest["uuid"]),
+        )
+    return Commit(receipt, created=True)
+
+
+def _adds_documents(stored: dict[str, Any], new: dict[str, Any]) -> bool:
+    """``new`` is ``stored`` plus documents appended after it (pages scanned later for the same
+    filing): every other field identical, the stored documents an unchanged prefix."""
+    growing = {"documents", "pages_scanned", "blobs"}
+    if stored.keys() != new.keys():
+        return False
+    if any(stored[key] != new[key] for key in stored.keys() - growing):
+        return False
+    old_docs, new_docs = stored["documents"], new["documents"]
+    if len(new_docs) <= len(old_docs) or new_docs[: len(old_docs)] != old_docs:
+        return False
+    added_pages = sum(int(d["page_count"]) for d in new_docs[len(old_docs) :])
+    return bool(
+        new["pages_scanned"] == stored["pages_scanned"] + added_pages
+        and set(stored["blobs"]) <= set(new["blobs"])
+    )
 
 
 def receipt_of(connection: sqlite3.Connection, filing_uuid: str, device: Device) -> dict[str, str]:
