@@ -37,7 +37,7 @@ from mailroom.models import (
     SyncStatus,
     new_filing_id,
 )
-from mailroom.store import Store
+from mailroom.store import BlobStore, Store
 from mailroom.validation import validated
 
 
@@ -141,23 +141,7 @@ class IntakeService:
                 )
 
     def _store_blobs(self, doc: CapturedDocument) -> _StoredDocument:
-        original_sha, _ = self.store.blobs.put_file(doc.path)
-        pages, extra = [], []
-        for page in doc.pages:
-            image_sha = None
-            if page.image_path is not None:
-                if page.image_path == doc.path:
-                    image_sha = original_sha
-                else:
-                    image_sha, size = self.store.blobs.put_file(page.image_path)
-                    extra.append((image_sha, size))
-            blank = page.image_path is not None and _looks_blank(page.image_path)
-            pages.append(_StoredPage(page.index, page.source, image_sha, page.dpi, blank))
-        if original_sha != doc.sha256:
-            raise InvalidInput(
-                f"{doc.filename} cambió mientras se leía; vuelva a digitalizarlo.", field="files"
-            )
-        return _StoredDocument(doc, tuple(pages), tuple(extra))
+        return store_document_blobs(self.store.blobs, doc)
 
     def _insert(
         self,
@@ -256,6 +240,28 @@ class IntakeService:
         return tuple(warnings)
 
 
+def store_document_blobs(blobs: BlobStore, doc: CapturedDocument) -> _StoredDocument:
+    """Write a captured document's original and page images to the blob store (fsynced), before
+    any row names them; shared by registration and attaching pages to a filing."""
+    original_sha, _ = blobs.put_file(doc.path)
+    pages, extra = [], []
+    for page in doc.pages:
+        image_sha = None
+        if page.image_path is not None:
+            if page.image_path == doc.path:
+                image_sha = original_sha
+            else:
+                image_sha, size = blobs.put_file(page.image_path)
+                extra.append((image_sha, size))
+        blank = page.image_path is not None and _looks_blank(page.image_path)
+        pages.append(_StoredPage(page.index, page.source, image_sha, page.dpi, blank))
+    if original_sha != doc.sha256:
+        raise InvalidInput(
+            f"{doc.filename} cambió mientras se leía; vuelva a digitalizarlo.", field="files"
+        )
+    return _StoredDocument(doc, tuple(pages), tuple(extra))
+
+
 def _filing_row(
     new: NewFiling,
     *,
@@ -317,7 +323,21 @@ def _insert_children(
             "INSERT INTO annexes (filing_uuid, ordinal, description, pages) VALUES (?, ?, ?, ?)",
             [filing_id, ordinal, annex.description, annex.pages],
         )
-    for ordinal, doc in enumerate(stored, 1):
+    insert_documents(db, filing_id, stored, now)
+
+
+def insert_documents(
+    db: sqlite_utils.Database,
+    filing_id: str,
+    stored: Sequence[_StoredDocument],
+    now: str,
+    *,
+    first_ordinal: int = 1,
+) -> list[int]:
+    """Insert documents whose blobs are stored, with their pages queued for OCR; returns the
+    document ids. Shared by registration and attaching pages to a filing."""
+    document_ids: list[int] = []
+    for ordinal, doc in enumerate(stored, first_ordinal):
         blobs = [(doc.captured.sha256, doc.captured.size), *doc.page_blobs]
         db.conn.executemany(
             "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
@@ -353,6 +373,8 @@ def _insert_children(
                 for p in doc.pages
             ],
         )
+        document_ids.append(int(document_id or 0))
+    return document_ids
 
 
 def _flag_for_review(db: sqlite_utils.Database, filing_id: str, positions: Sequence[int]) -> None:
