@@ -53,6 +53,7 @@ class Settings:
     sync_interval_seconds: int = 60
     sync_offline_interval_seconds: int = 300
     sync_workers: int = 3
+    watch_interval_seconds: int = 5
 
     @property
     def database_path(self) -> Path:
@@ -181,6 +182,7 @@ def _validate(settings: Settings) -> None:
         "sync_interval_seconds",
         "sync_offline_interval_seconds",
         "sync_workers",
+        "watch_interval_seconds",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)
