@@ -4,8 +4,9 @@ citizen brings later): a new document of that filing, never an edit of the ones 
 Same order as registration, for the same crash safety: the file is captured in a private work
 folder, its original and page images go to the blob store (fsynced), and only then does one write
 transaction add the document and its pages (queued for OCR), raise the filing's scanned-page count
-and append the ``documentos_anexados`` audit event. The sync outbox is not touched here: what the
-backend hears about documents added later is the sync side's decision.
+and append the ``documentos_anexados`` audit event. A filing already delivered goes back to the
+sync queue in that same transaction: the backend takes the longer manifest as a new revision under
+the same institutional folio.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mailroom.filings import get_filing
 from mailroom.intake import insert_documents, store_document_blobs
 from mailroom.models import DocumentId, Filing, FilingId, FilingStatus
 from mailroom.store import Store
+from sync.outbox import requeue_changed
 
 InTransaction = Callable[[sqlite_utils.Database, FilingId, DocumentId], None]
 """Extra writes that must commit with the attached document or not at all (a draft marked
@@ -113,6 +115,7 @@ def attach_pages(
                 filing_id=filing.id,
                 payload=payload,
             )
+            requeue_changed(db, filing.id)
             if in_transaction is not None:
                 in_transaction(db, filing.id, DocumentId(document_id))
             return DocumentId(document_id)

@@ -306,6 +306,52 @@ def test_a_revoked_device_stops_and_status_asks_to_enrol_again(
     assert len(SyncWorker(store, settings).run_once().synced) == 1
 
 
+def test_pages_attached_after_delivery_go_out_as_a_revision_under_the_same_folio(
+    store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from mailroom.attachments import attach_pages
+
+    enrolled = enrol(store, settings, backend)
+    uuid = register(store, settings, tmp_path / "scans", "Escrito con hojas después")
+    assert len(SyncWorker(store, settings).run_once().synced) == 1
+    (first,) = (
+        store.reader()
+        .execute("SELECT manifest_sha256 FROM outbox WHERE filing_uuid = ?", [uuid])
+        .fetchone()
+    )
+    later = tmp_path / "hojas-despues.jpg"
+    render_page_image(["Hojas escaneadas al final del día"], dpi=100).save(
+        later, "JPEG", dpi=(100, 100), quality=80
+    )
+
+    attach_pages(store, settings, uuid, later)
+
+    assert states(store)[uuid] == "pendiente"  # back in the queue with the new document
+    assert len(SyncWorker(store, settings).run_once().synced) == 1
+    assert states(store)[uuid] == "sincronizada"
+    row = (
+        store.reader()
+        .execute("SELECT receipt, institutional_folio FROM outbox WHERE filing_uuid = ?", [uuid])
+        .fetchone()
+    )
+    receipt = protocol.Receipt.from_dict(json.loads(row[0]))
+    assert protocol.verify_receipt(enrolled.public_key(), receipt)
+    assert row[1] == receipt.institutional_folio
+    server = sqlite3.connect(backend.backend.database_path)
+    try:
+        revision, manifest = server.execute(
+            "SELECT revision, manifest FROM filings WHERE uuid = ?", [uuid]
+        ).fetchone()
+        folios = server.execute("SELECT count(DISTINCT institutional_folio) FROM filings")
+        assert folios.fetchone()[0] == 1
+    finally:
+        server.close()
+    assert revision == 2 and len(json.loads(manifest)["documents"]) == 2
+    assert receipt.manifest_sha256 != first
+
+
 def test_a_captive_portal_is_offline(
     store: Store, settings: Settings, backend: BackendServer, tmp_path: Path
 ) -> None:
