@@ -9,8 +9,10 @@ packages=(
   tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils
   # Qt runtime libraries, so the desktop apps and their tests run offscreen.
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
-  # SANE and its `test` backend for scanner capture.
-  sane-utils libsane1
+  # SANE and its `test` backend for scanner capture; python-sane has no wheel and is compiled
+  # against libsane at `pip install` (libc6-dev: gcc alone does not bring the C headers when
+  # recommends are skipped).
+  sane-utils libsane1 libsane-dev gcc libc6-dev python3-dev
   # The test PKI writes SAT-style .key files (PKCS#8, PBES2, DES-EDE3) with openssl; pdfsig's
   # trust database for the independent check is made with certutil.
   openssl libnss3-tools

@@ -1,6 +1,8 @@
 """``oficialia``: the headless commands. Exit codes: 0 ok, 1 error, 2 usage or broken integrity,
 3 duplicate document, 4 not found, 65 invalid input or file, 66 e.firma file missing,
-69 missing tool, 74 storage, 77 wrong e.firma password, 78 config."""
+69 missing tool or no scanner, 74 storage or scanner I/O, 75 scanner not ready (busy, jammed,
+cover open, empty feeder: retry), 77 wrong e.firma password or no scanner permission, 78 config,
+130 cancelled."""
 
 from __future__ import annotations
 
@@ -17,6 +19,12 @@ from typing import Any
 from mailroom import audit, filings, libro, search
 from mailroom.cli_backend import add_backend_commands
 from mailroom.cli_firmas import add_firmas_commands
+from mailroom.cli_scan import (
+    add_intake_scan_options,
+    add_scan_commands,
+    scan_settings,
+    scanned_for_intake,
+)
 from mailroom.cli_signing import (
     add_intake_sealing_options,
     add_signing_commands,
@@ -32,6 +40,7 @@ from mailroom.models import Addressee, Annex, AreaRole, Channel, NewFiling, Prio
 from mailroom.ocr.worker import OcrWorker
 from mailroom.store import Store
 from mailroom.store.check import check_store
+from mailroom.validation import validated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     intake = commands.add_parser(
         "intake", parents=[common], help="registrar un escrito con sus documentos"
     )
-    intake.add_argument("files", nargs="+", type=Path, metavar="ARCHIVO")
+    intake.add_argument("files", nargs="*", type=Path, metavar="ARCHIVO")
     intake.add_argument("--remitente", required=True)
     intake.add_argument("--asunto", required=True)
     intake.add_argument("--area", action="append", default=[], help="área turnada (repetible)")
@@ -95,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     intake.add_argument("--json", action="store_true")
     add_intake_sealing_options(intake)  # --cer --key --password-file: seal the acuse at once
+    add_intake_scan_options(intake)  # --scanner [DISPOSITIVO] --adf --duplex --resolucion --modo
     intake.set_defaults(handler=cmd_intake)
 
     show = commands.add_parser("show", parents=[common], help="mostrar un escrito por folio")
@@ -161,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_firmas_commands(commands, common)
     add_backend_commands(commands, common)
     add_sync_commands(commands, common)
+    add_scan_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"
@@ -195,9 +206,20 @@ def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> in
         sensitive=args.sensible,
         duplicate_override_reason=args.motivo_duplicado,
     )
+    scan = scan_settings(args)  # None without --scanner
+    if scan is None and not args.files:
+        raise InvalidInput(
+            "Indique los archivos del escrito o digitalícelo con --scanner.", field="files"
+        )
+    if scan is not None:
+        new = validated(new)  # a wrong RFC is said before the clerk scans fifty pages
     # The e.firma opens before registering: a wrong password registers nothing.
     signer = unlock_for_intake(args, settings, store)
-    registration = IntakeService(store, settings).register(new, args.files)
+    with scanned_for_intake(args.scanner, scan, settings) as scanned:
+        files = [scanned.path, *args.files] if scanned else list(args.files)
+        registration = IntakeService(store, settings).register(
+            new, files, capture=scanned.report if scanned else None
+        )
     filing = registration.filing
     acuse = seal_after_intake(store, settings, filing.id, signer)
     if args.json:
