@@ -194,6 +194,8 @@ def test_a_folder_pass_reads_complete_documents_oldest_first(
     assert seen == [(1, None), (2, None), (3, None)]
     assert sorted(p.name for p in inbox.iterdir())[0] == ".oculto.png"  # nothing moved
     assert (inbox / "recien-llegado.png").exists()
+    fresh = inbox / "recien-llegado.png"
+    assert FolderSource(inbox, settings, settle_seconds=0).files() == [older, newer, fresh]
     assert leftovers(settings) == []
 
 

@@ -203,6 +203,8 @@ def _open(device_name: str) -> Any:
         names = [scanner.name for scanner in list_scanners()]
         if not names:
             raise NoScanner(no_scanner_message(), device=device_name)
+        if device_name in names:
+            raise failure
         raise UnknownScanner(
             f'No se encontró el escáner "{device_name}". Escáneres disponibles: '
             f"{', '.join(names)} (véalos con «oficialia scanners»).",

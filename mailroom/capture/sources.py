@@ -33,8 +33,6 @@ from mailroom.ocr.engine import MIN_DPI
 from mailroom.pdfium import pdfium_lock
 
 SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
-# A scan-to-folder upload still being written is younger than this; it waits for the next pass.
-SETTLE_SECONDS = 2.0
 # Names scanners and copy tools give files they are still writing.
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart")
 _POINTS_PER_INCH = 72
@@ -74,12 +72,20 @@ class FileSource:
 
 class FolderSource:
     """One pass over the complete, supported files in a folder, oldest first. Files are read,
-    never moved or deleted."""
+    never moved or deleted.
 
-    def __init__(self, folder: Path, settings: Settings, *, settle_seconds: float = SETTLE_SECONDS):
+    A file modified less than ``settle_seconds`` ago (``watch_interval_seconds`` unless given,
+    the watcher's own wait) may still be arriving from a scanner: it waits for the next pass.
+    """
+
+    def __init__(
+        self, folder: Path, settings: Settings, *, settle_seconds: float | None = None
+    ) -> None:
         self.folder = Path(folder)
         self.settings = settings
-        self.settle_seconds = settle_seconds
+        self.settle_seconds = (
+            settings.watch_interval_seconds if settle_seconds is None else settle_seconds
+        )
         self.name = f"folder:{self.folder}"
 
     def files(self) -> list[Path]:
