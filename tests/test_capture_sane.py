@@ -164,6 +164,23 @@ def test_each_scanner_status_has_its_own_spanish_error(
     assert len(list(again.pages())) == 1
 
 
+@pytest.mark.parametrize(
+    ("options", "why"),
+    [
+        ({"three-pass": 1}, "Inactive option: three_pass"),  # only in colour mode
+        ({"lamp-warmup": 1}, "no tiene la opción 'lamp-warmup'"),
+    ],
+)
+def test_a_device_option_the_scanner_refuses(options: dict[str, object], why: str) -> None:
+    source = SaneSource(TEST_DEVICE, ScanSettings(resolution=75), device_options=options)
+    with pytest.raises(ScannerOptionUnavailable) as caught:
+        list(source.pages())
+    assert caught.value.message == (
+        'El escáner "test:0" no aceptó la configuración pedida (origen plano, modo gris, 75 '
+        f"ppp): {why}."
+    )
+
+
 def test_scanner_settings_out_of_range_are_refused_before_scanning() -> None:
     with pytest.raises(InvalidInput, match="entre 70 y 1200 ppp"):
         ScanSettings(resolution=50)

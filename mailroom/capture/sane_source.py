@@ -36,7 +36,7 @@ from mailroom.capture.sane_errors import (
     UnknownScanner,
     translate,
 )
-from mailroom.capture.sane_options import ScanSettings, apply_settings, describe_sources
+from mailroom.capture.sane_options import AppliedSettings, ScanSettings, apply_settings
 
 DEFAULT_RESOLUTION = 300
 SCHEME = "sane"
@@ -102,35 +102,38 @@ class SaneSource:
         finally:
             _close(device)
 
-    def _configure(self, device: Any, device_name: str) -> _Plan:
+    def _configure(self, device: Any, device_name: str) -> AppliedSettings:
         sane = _sane()
         with _lock:
             try:
                 applied = apply_settings(device, self.settings, device_name)
                 for option, value in self.device_options.items():
-                    setattr(device, option.replace("-", "_"), value)
+                    name = option.replace("-", "_")
+                    if name not in device.opt:  # python-sane would keep it as a plain attribute
+                        raise AttributeError(f"no tiene la opción {option!r}")
+                    setattr(device, name, value)
             except sane._sane.error as error:
-                raise translate(str(error), device=device_name, sheet=0) from error
-            except (AttributeError, TypeError) as error:
-                raise ScannerOptionUnavailable(
-                    f'El escáner "{device_name}" no aceptó la configuración pedida ({error}). '
-                    f"Orígenes que ofrece: {describe_sources(device)}.",
-                    device=device_name,
-                ) from error
-        return _Plan(dpi=applied.dpi, feeder=applied.feeder, duplex=applied.duplex)
+                failure = translate(str(error), device=device_name, sheet=0)
+                if not isinstance(failure, ScannerRefused):
+                    raise failure from error
+                raise self._refused(device_name, str(error)) from error
+            except (AttributeError, TypeError) as error:  # python-sane: inactive or wrong type
+                raise self._refused(device_name, str(error)) from error
+        return applied
 
-
-@dataclass(frozen=True)
-class _Plan:
-    dpi: int
-    feeder: bool
-    duplex: bool
+    def _refused(self, device_name: str, why: str) -> ScannerOptionUnavailable:
+        wanted = self.settings
+        return ScannerOptionUnavailable(
+            f'El escáner "{device_name}" no aceptó la configuración pedida (origen '
+            f"{wanted.source}, modo {wanted.mode}, {wanted.resolution} ppp): {why}.",
+            device=device_name,
+        )
 
 
 def _scan(
     device: Any,
     device_name: str,
-    plan: _Plan,
+    plan: AppliedSettings,
     progress: Progress | None,
     cancel: threading.Event | None,
 ) -> Iterator[ScannedPage]:
@@ -158,14 +161,14 @@ def _scan(
             return
 
 
-def _origin(device_name: str, side: int, plan: _Plan) -> str:
+def _origin(device_name: str, side: int, plan: AppliedSettings) -> str:
     where = f"{SCHEME}:{device_name}, hoja {_sheet(side, plan)}"
     if plan.duplex:
         where += " (anverso)" if side % 2 else " (reverso)"
     return where
 
 
-def _sheet(side: int, plan: _Plan) -> int:
+def _sheet(side: int, plan: AppliedSettings) -> int:
     return (side + 1) // 2 if plan.duplex else side
 
 
