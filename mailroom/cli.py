@@ -25,6 +25,7 @@ from mailroom.cli_scan import (
     scan_settings,
     scanned_for_intake,
 )
+from mailroom.cli_separador import add_separador_commands
 from mailroom.cli_signing import (
     add_intake_sealing_options,
     add_signing_commands,
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_firmas_commands(commands, common)
     add_backend_commands(commands, common)
     add_sync_commands(commands, common)
+    add_separador_commands(commands, common)
     add_scan_commands(commands, common)
 
     commands.add_parser(
