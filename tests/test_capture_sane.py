@@ -276,7 +276,6 @@ def test_scanner_options_need_scanner(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_intake_from_the_scanner_registers_the_pages_at_their_resolution(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("mailroom.capture.cleanup", reason="la limpieza de páginas aún no llega")
     args = _intake_args(tmp_path, "--scanner", TEST_DEVICE, "--adf", "--resolucion", "150")
     assert main([*args, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -314,7 +313,6 @@ def test_an_all_blank_batch_registers_nothing(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_while_scanning_registers_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("mailroom.capture.cleanup", reason="la limpieza de páginas aún no llega")
     # A slow feeder (0.2 s per buffer the backend sends): the interrupt lands mid-batch.
     slow = write_sane_config(
         tmp_path / "sane",
