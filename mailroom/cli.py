@@ -34,6 +34,7 @@ from mailroom.cli_signing import (
 )
 from mailroom.cli_sync import add_sync_commands
 from mailroom.cli_verify import add_verify_commands
+from mailroom.cli_watch import add_watch_commands
 from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.intake import IntakeService
@@ -79,27 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "intake", parents=[common], help="registrar un escrito con sus documentos"
     )
     intake.add_argument("files", nargs="*", type=Path, metavar="ARCHIVO")
-    intake.add_argument("--remitente", required=True)
-    intake.add_argument("--asunto", required=True)
-    intake.add_argument("--area", action="append", default=[], help="área turnada (repetible)")
-    intake.add_argument("--copia", action="append", default=[], help="área que recibe copia")
-    intake.add_argument("--fojas", type=int, help="fojas declaradas")
-    intake.add_argument("--curp")
-    intake.add_argument("--rfc")
-    intake.add_argument("--correo")
-    intake.add_argument("--telefono")
-    intake.add_argument("--organizacion")
-    intake.add_argument("--cargo")
-    intake.add_argument("--tramite")
-    intake.add_argument("--oficio", default="S/N", help="número de oficio (S/N si no tiene)")
-    intake.add_argument("--fecha-oficio", type=_date)
-    intake.add_argument("--canal", choices=[c.value for c in Channel], default="ventanilla")
-    intake.add_argument("--prioridad", choices=[p.value for p in Priority], default="normal")
-    intake.add_argument("--fecha-limite", type=_date, help="fecha límite de respuesta")
-    intake.add_argument("--anexo", action="append", default=[], metavar="DESCRIPCION[:FOJAS]")
-    intake.add_argument("--observaciones", default="")
-    intake.add_argument("--sensible", action="store_true", help="contiene datos sensibles")
-    intake.add_argument("--motivo-duplicado", help="registrar aunque el documento ya exista")
+    add_filing_form_options(intake)  # --remitente --asunto … (shared with borradores)
     intake.add_argument(
         "--sin-esperar-ocr", action="store_true", help="terminar al registrar; el OCR queda en cola"
     )
@@ -174,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_commands(commands, common)
     add_separador_commands(commands, common)
     add_scan_commands(commands, common)
+    add_watch_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"
@@ -181,8 +163,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    new = NewFiling(
+def add_filing_form_options(parser: argparse.ArgumentParser) -> None:
+    """The filing form's options; shared by ``intake`` and ``borradores registrar``."""
+    parser.add_argument("--remitente", required=True)
+    parser.add_argument("--asunto", required=True)
+    parser.add_argument("--area", action="append", default=[], help="área turnada (repetible)")
+    parser.add_argument("--copia", action="append", default=[], help="área que recibe copia")
+    parser.add_argument("--fojas", type=int, help="fojas declaradas")
+    parser.add_argument("--curp")
+    parser.add_argument("--rfc")
+    parser.add_argument("--correo")
+    parser.add_argument("--telefono")
+    parser.add_argument("--organizacion")
+    parser.add_argument("--cargo")
+    parser.add_argument("--tramite")
+    parser.add_argument("--oficio", default="S/N", help="número de oficio (S/N si no tiene)")
+    parser.add_argument("--fecha-oficio", type=_date)
+    parser.add_argument("--canal", choices=[c.value for c in Channel], default="ventanilla")
+    parser.add_argument("--prioridad", choices=[p.value for p in Priority], default="normal")
+    parser.add_argument("--fecha-limite", type=_date, help="fecha límite de respuesta")
+    parser.add_argument("--anexo", action="append", default=[], metavar="DESCRIPCION[:FOJAS]")
+    parser.add_argument("--observaciones", default="")
+    parser.add_argument("--sensible", action="store_true", help="contiene datos sensibles")
+    parser.add_argument("--motivo-duplicado", help="registrar aunque el documento ya exista")
+
+
+def filing_from_args(args: argparse.Namespace) -> NewFiling:
+    """The filing the form options describe (see :func:`add_filing_form_options`)."""
+    return NewFiling(
         sender=Sender(
             args.remitente,
             args.curp,
@@ -208,6 +216,10 @@ def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> in
         sensitive=args.sensible,
         duplicate_override_reason=args.motivo_duplicado,
     )
+
+
+def cmd_intake(args: argparse.Namespace, store: Store, settings: Settings) -> int:
+    new = filing_from_args(args)
     scan = scan_settings(args)  # None without --scanner
     if scan is None and not args.files:
         raise InvalidInput(

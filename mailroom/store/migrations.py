@@ -326,6 +326,55 @@ ALTER TABLE pages ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
     )
 
 
+@migration
+def m005_drafts(db: sqlite_utils.Database) -> None:
+    """Scanned groups waiting for a clerk (borradores) and the watched-folder files taken in.
+
+    ``drafts``: one row per group of a scanned batch: where it came from, whether it is a new
+    filing (``nuevo``) or pages for a registered one (``anexo``, with the folio its carátula
+    named), the scan PDF (in the blob store, its sha256 also in ``blobs`` so the sweep spares it),
+    the page count and the capture report (JSON). ``state``: ``pendiente`` -> ``registrado``
+    (with the filing's uuid, written in the same transaction as the filing or the attached
+    document) | ``descartado`` (with the reason). Rows are never deleted.
+
+    ``watched_files``: the sha256 of every file the watched folder turned into drafts, written in
+    the same transaction as those drafts: a file found again after a crash (drafts committed, file
+    not yet moved to ``procesados/``) is only moved, never split a second time.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE watched_files (
+    sha256 TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    drafts INTEGER NOT NULL,
+    taken_at TEXT NOT NULL
+);
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('nuevo', 'anexo')),
+    target_folio TEXT,
+    pdf_sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+    page_count INTEGER NOT NULL CHECK (page_count > 0),
+    capture_report TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pendiente'
+        CHECK (state IN ('pendiente', 'registrado', 'descartado')),
+    filing_uuid TEXT REFERENCES filings (uuid),
+    reason TEXT,
+    watched_sha256 TEXT REFERENCES watched_files (sha256),
+    updated_at TEXT NOT NULL,
+    CHECK ((state = 'registrado') = (filing_uuid IS NOT NULL))
+);
+CREATE INDEX drafts_state ON drafts (state, id)
+""",
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
