@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/signing.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/capture.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
