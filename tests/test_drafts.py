@@ -4,6 +4,8 @@ exactly once, with the scan and what the capture did to it."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,8 +31,8 @@ from mailroom.models import NewFiling, OcrStatus, Sender
 from mailroom.samples import render_page_image
 from mailroom.store import Store
 from mailroom.store.check import check_store
-from tests.sane_env import use_sane_test_backend
-from tests.test_capture_watch import batch_bytes
+from tests.sane_env import DEFAULT_TEST_OPTIONS, sane_environment, write_sane_config
+from tests.test_capture_watch import ROOT, batch_bytes
 
 
 def scan_pdf(path: Path, *pages: str) -> Path:
@@ -303,12 +305,23 @@ def test_lote_shows_the_split_and_needs_a_yes(
 
 
 def test_lote_from_the_sane_test_scanner(
-    capsys: pytest.CaptureFixture[str], data_dir: Path
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
 ) -> None:
-    use_sane_test_backend()
-    code, out, err = run_cli(capsys, data_dir, "lote", "sane:test:0", "--si")
-    assert code == 0, err
-    assert out.splitlines()[0].startswith("Escrito 1: hoja 1")
+    """In a child process: a SANE scan leaves the process's SIGPIPE at its default (measured:
+    ignored before the scan, default after), which would let a later broken socket in this test
+    process kill the whole run."""
+    sane = write_sane_config(tmp_path / "sane", test_options=DEFAULT_TEST_OPTIONS)
+    command = [sys.executable, "-m", "mailroom.cli", "lote", "sane:test:0", "--si"]
+    child = subprocess.run(
+        [*command, "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        env={**sane_environment(sane), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines()[0].startswith("Escrito 1: hoja 1")
     code, out, _ = run_cli(capsys, data_dir, "borradores", "--json")
     [listed] = json.loads(out)
     assert listed["fuente"] == "sane:test:0" and listed["tipo"] == "nuevo"
