@@ -273,7 +273,8 @@ class FolderWatcher:
     def _reject(self, path: Path, reason: str) -> WatchEvent:
         folder = self.folder / REJECTED
         target = unique_name(folder, path.name)
-        write_reason(target.with_name(target.name + REASON_SUFFIX), path.name, reason)
+        reason_file = target.with_name(target.name + REASON_SUFFIX)
+        write_reason(reason_file, path.name, reason, self.settings.zone)
         moved = move_into(path, folder, target=target)
         return WatchEvent(path.name, "rechazado", message=reason, moved_to=moved)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO
 
@@ -75,9 +75,10 @@ def move_into(path: Path, folder: Path, *, target: Path | None = None) -> Path:
     return target
 
 
-def write_reason(path: Path, name: str, reason: str) -> None:
+def write_reason(path: Path, name: str, reason: str, zone: tzinfo) -> None:
+    """The clerk's explanation beside a rejected file, written whole or not at all."""
     path.parent.mkdir(exist_ok=True)
-    stamp = datetime.now().astimezone().replace(microsecond=0).isoformat()
+    stamp = datetime.now(zone).replace(microsecond=0).isoformat()
     text = f"Archivo: {name}\nRechazado: {stamp}\nMotivo: {reason}\n"
     temp = path.with_name("." + path.name + ".tmp")
     with temp.open("w", encoding="utf-8") as out:
