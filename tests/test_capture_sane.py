@@ -89,6 +89,19 @@ def test_the_feeder_is_scanned_until_it_is_empty() -> None:
     assert seen == [(n, None) for n in range(1, FEEDER_SHEETS + 1)]
 
 
+def test_scanning_leaves_sigpipe_ignored_so_a_closed_socket_cannot_kill_the_process() -> None:
+    from mailroom.capture.sane_source import ignore_sigpipe
+
+    source = SaneSource(TEST_DEVICE, ScanSettings(resolution=75, source="adf"))
+    pages = source.pages()
+    next(pages)
+    # libsane sets SIGPIPE to "terminate" while it scans: it must be back to "ignore" after
+    # every sheet, and after the device is closed.
+    assert ignore_sigpipe() == 1
+    list(pages)
+    assert ignore_sigpipe() == 1
+
+
 def test_a_second_batch_starts_with_a_full_feeder() -> None:
     # The device is closed after each batch: a new batch is not the end of the old one.
     assert len(scan(resolution=75, source="adf")) == FEEDER_SHEETS

@@ -147,8 +147,11 @@ def _scan(
             # A feeder batch must not be cancelled between sheets (no_cancel), or many
             # backends stop feeding after the first one.
             with _lock:
-                device.start()
-                image = device.snap(plan.feeder)
+                try:
+                    device.start()
+                    image = device.snap(plan.feeder)
+                finally:
+                    ignore_sigpipe()
         except sane._sane.error as error:
             if plan.feeder and side > 0 and str(error) == _NO_DOCS:
                 return  # the feeder ran out: the batch is complete
@@ -224,6 +227,27 @@ def _close(device: Any) -> None:
             device.cancel()
         with contextlib.suppress(Exception):
             device.close()
+        ignore_sigpipe()
+
+
+def ignore_sigpipe() -> int | None:
+    """Put SIGPIPE back to "ignore"; returns the disposition found (0 default, 1 ignore).
+
+    libsane's reader thread (sanei_thread) sets SIGPIPE to its default action while scanning.
+    Python ignores it and reports a closed socket as an exception; left at default, the next
+    write to a connection the server closed (sync, OCSP) kills the whole process silently.
+    Done through libc because Python's signal.signal() only works on the main thread, and
+    scans run on worker threads."""
+    if sys.platform.startswith("win"):
+        return None
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    previous = libc.signal(int(signal.SIGPIPE), ctypes.c_void_p(1))  # 1 is SIG_IGN
+    return int(previous or 0)
 
 
 def no_scanner_message() -> str:
