@@ -12,7 +12,6 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -30,7 +29,8 @@ from mailroom.capture.sane_source import (
 )
 from mailroom.capture.sources import open_source
 from mailroom.config import Settings
-from mailroom.errors import InvalidInput, OficialiaError, StorageError
+from mailroom.errors import InvalidInput, OficialiaError
+from mailroom.fsutil import work_folder
 
 # The document's name in the register: the scan has no file name of its own.
 SCAN_FILENAME = "digitalizacion.pdf"
@@ -132,25 +132,12 @@ def scanned_for_intake(
             "nuevo. No se registró ningún escrito.",
             field="scanner",
         )
-    folder = _work_folder(settings)
+    folder = work_folder(settings.data_dir, "digitalizacion-")
     try:
         path = write_scan_pdf(prepared.pages, folder / SCAN_FILENAME)
         yield ScannedDocument(path, prepared.report)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _work_folder(settings: Settings) -> Path:
-    root = settings.data_dir / "tmp"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="digitalizacion-", dir=root))
-    except OSError as error:
-        raise StorageError(
-            f"No se pudo escribir en la carpeta de trabajo {root}: {error.strerror or error}. "
-            "Revise el espacio libre en disco y los permisos.",
-            path=root,
-        ) from error
 
 
 class _Status:

@@ -10,29 +10,10 @@ link.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import IO
 
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
-    import msvcrt
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True
+from mailroom.fsutil import try_lock
 
 
 class WorkerLock:
@@ -50,7 +31,7 @@ class WorkerLock:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = self.path.open("a+b")
-        if not _try_lock(handle):
+        if not try_lock(handle):
             handle.close()
             return False
         self._handle = handle

@@ -28,6 +28,7 @@ import img2pdf
 
 from mailroom.capture.cleanup import CleanPage
 from mailroom.errors import InvalidInput, StorageError
+from mailroom.fsutil import fsync_dir
 
 JPEG_QUALITY = 60
 
@@ -76,7 +77,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         os.replace(temp, path)
         temp = None
-        _fsync_folder(folder)
+        fsync_dir(folder)
     except OSError as error:
         raise StorageError(
             f"No se pudo guardar el PDF {path}: {error.strerror or error}. Revise que la carpeta "
@@ -86,13 +87,3 @@ def _write_atomically(path: Path, data: bytes) -> None:
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync; NTFS journals the rename.
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

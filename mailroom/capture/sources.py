@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +27,8 @@ from mailroom.capture.pages import CaptureCancelled, PageSource, Progress, Scann
 from mailroom.capture.sane_options import ScanSettings
 from mailroom.capture.sane_source import SaneSource
 from mailroom.config import Settings
-from mailroom.errors import ConfigError, StorageError, UnreadableFile
+from mailroom.errors import ConfigError, UnreadableFile
+from mailroom.fsutil import work_folder
 from mailroom.ocr.engine import MIN_DPI
 from mailroom.pdfium import pdfium_lock
 
@@ -148,7 +148,7 @@ def _file_pages(
 ) -> Iterator[ScannedPage]:
     limits = CaptureLimits.from_settings(settings)
     _check_cancel(cancel, start)
-    work_dir = _work_dir(settings)
+    work_dir = work_folder(settings.data_dir, "fuente-")
     try:
         document = capture_file(path, work_dir, limits)
         total = start + len(document.pages) if known_total else None
@@ -214,19 +214,6 @@ def _render(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[Image.Image, i
             bitmap.close()
     finally:
         page.close()
-
-
-def _work_dir(settings: Settings) -> Path:
-    root = settings.data_dir / "tmp"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="fuente-", dir=root))
-    except OSError as error:
-        raise StorageError(
-            f"No se pudo escribir en la carpeta de trabajo {root}: {error.strerror or error}. "
-            "Revise el espacio libre en disco y los permisos.",
-            path=root,
-        ) from error
 
 
 def _check_cancel(cancel: threading.Event | None, pages: int) -> None:

@@ -33,13 +33,13 @@ from mailroom.capture.watch_files import (
     REASON_SUFFIX,
     move_into,
     open_for_writing,
-    try_lock,
     unique_name,
     write_reason,
 )
 from mailroom.config import Settings
 from mailroom.drafts import DraftId, DraftService, FileAlreadyTaken, WatchedFile
 from mailroom.errors import ConfigError, OficialiaError
+from mailroom.fsutil import try_lock
 from mailroom.store import Store
 
 PROCESSED = "procesados"

@@ -8,7 +8,8 @@ import os
 import sys
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import IO
+
+from mailroom.fsutil import fsync_dir
 
 REASON_SUFFIX = ".motivo.txt"
 
@@ -70,8 +71,8 @@ def move_into(path: Path, folder: Path, *, target: Path | None = None) -> Path:
     folder.mkdir(exist_ok=True)
     target = target or unique_name(folder, path.name)
     os.replace(path, target)
-    _fsync_dir(folder)
-    _fsync_dir(path.parent)
+    fsync_dir(folder)
+    fsync_dir(path.parent)
     return target
 
 
@@ -86,34 +87,3 @@ def write_reason(path: Path, name: str, reason: str, zone: tzinfo) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temp, path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync; NTFS journals the rename
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
-    import msvcrt
-
-    def try_lock(handle: IO[bytes]) -> bool:
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True

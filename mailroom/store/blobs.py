@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailroom.errors import IntegrityProblem, StorageError
+from mailroom.fsutil import fsync_dir
 from mailroom.models import Sha256
 
 CHUNK = 1 << 20
@@ -71,7 +72,7 @@ class BlobStore:
                 return sha, size
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return sha, size
         except OSError as error:
             temp.unlink(missing_ok=True)
@@ -125,13 +126,3 @@ class BlobStore:
                 if temp.stat().st_mtime < cutoff:
                     temp.unlink(missing_ok=True)
         return removed
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a directory for fsync; NTFS journals the rename.
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
