@@ -17,7 +17,7 @@ import dataclasses
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -244,8 +244,16 @@ class DraftService:
         turns ``registrado`` in the registration's own transaction."""
         draft = self._pending(draft_id, DraftKind.NUEVO)
         with self._draft_pdf(draft) as pdf:
-            intake = _DraftIntake(self.store, self.settings, clock=self.clock, draft=draft)
-            return intake.register(new, [pdf], capture=draft.capture)
+
+            def claimed(db: sqlite_utils.Database, insert: Callable[[], FilingId]) -> FilingId:
+                # Claimed first: a draft another clerk registered meanwhile costs no folio.
+                _claim(db, draft.id, DraftKind.NUEVO)
+                filing_id = insert()
+                _mark_registered(db, draft.id, filing_id, self.clock.now())
+                return filing_id
+
+            intake = IntakeService(self.store, self.settings, clock=self.clock)
+            return intake.register(new, [pdf], capture=draft.capture, around_insert=claimed)
 
     def attach(self, draft_id: int, folio: str | None = None) -> Attachment:
         """Attach an ``anexo`` draft's pages to the filing its carátula named (or ``folio``)."""
@@ -300,27 +308,6 @@ class _DraftPdf:
     def __exit__(self, *exc: object) -> None:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class _DraftIntake(IntakeService):
-    """Registration that also claims the draft, under the same write lock and transaction."""
-
-    def __init__(self, store: Store, settings: Settings, *, clock: Clock, draft: Draft) -> None:
-        super().__init__(store, settings, clock=clock)
-        self.draft = draft
-
-    def _insert(
-        self,
-        db: sqlite_utils.Database,
-        new: NewFiling,
-        stored: Sequence[Any],
-        capture: CaptureReport | None = None,
-    ) -> FilingId:
-        # Claimed first: a draft another clerk registered meanwhile costs no folio.
-        _claim(db, self.draft.id, DraftKind.NUEVO)
-        filing_id = super()._insert(db, new, stored, capture)
-        _mark_registered(db, self.draft.id, filing_id, self.clock.now())
-        return filing_id
 
 
 def _record_watched_file(

@@ -40,6 +40,15 @@ from mailroom.models import (
 from mailroom.store import BlobStore, Store
 from mailroom.validation import validated
 
+AroundInsert = Callable[[sqlite_utils.Database, Callable[[], FilingId]], FilingId]
+"""Wraps the insert of a filing inside its write transaction: it gets the open database and the
+insert to call, may write before it (a claim that must cost no folio if refused) and after it
+(with the new filing's id), and returns the id. Raising anywhere rolls everything back."""
+
+
+def _just_insert(db: sqlite_utils.Database, insert: Callable[[], FilingId]) -> FilingId:
+    return insert()
+
 
 @dataclasses.dataclass(frozen=True)
 class _StoredPage:
@@ -72,11 +81,18 @@ class IntakeService:
         self.on_registered = on_registered
 
     def register(
-        self, new: NewFiling, files: Sequence[Path], *, capture: CaptureReport | None = None
+        self,
+        new: NewFiling,
+        files: Sequence[Path],
+        *,
+        capture: CaptureReport | None = None,
+        around_insert: AroundInsert | None = None,
     ) -> Registration:
         """Validate, capture and register; raises InvalidInput, UnreadableFile or DuplicateDocument
         and then nothing was registered. ``capture``: what a scan capture did to the pages before
-        (blank sides left out, near-blank pages to review), kept with the filing."""
+        (blank sides left out, near-blank pages to review), kept with the filing.
+        ``around_insert``: the caller's own writes in the registration's transaction (see
+        ``AroundInsert``)."""
         new = validated(new)
         if not files:
             raise InvalidInput(
@@ -91,7 +107,11 @@ class IntakeService:
             self._refuse_repeats_within(captured)
             self._check_duplicates(self.store.reader(), captured, new)
             stored = [self._store_blobs(doc) for doc in captured]
-            filing_id = self.store.write(lambda db: self._insert(db, new, stored, capture))
+            filing_id = self.store.write(
+                lambda db: (around_insert or _just_insert)(
+                    db, lambda: self._insert(db, new, stored, capture)
+                )
+            )
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
         filing = get_filing(self.store.reader(), filing_id)

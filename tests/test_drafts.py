@@ -133,7 +133,11 @@ def test_a_draft_is_never_registered_twice(
 
 
 def test_two_clerks_registering_the_same_draft_get_one_filing(
-    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+    store: Store,
+    settings: Settings,
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The check under the write lock holds even when both passed the first look: the second
     registration is refused inside its transaction and takes no folio."""
@@ -143,11 +147,11 @@ def test_two_clerks_registering_the_same_draft_get_one_filing(
     stale = late.get(draft.id)  # read while still pending
     service.register(draft.id, form())
 
-    # What the late clerk's registration does after its first look passed.
-    intake = drafts._DraftIntake(store, settings, clock=clock, draft=stale)
+    # The late clerk's first look passed (it saw the draft pending) before the other committed.
+    monkeypatch.setattr(late, "_pending", lambda *_: stale)
     override = NewFiling(Sender("Otra persona"), "Otro asunto", duplicate_override_reason="x")
-    with late._draft_pdf(stale) as pdf, pytest.raises(DraftUnavailable, match="ya se registró"):
-        intake.register(override, [pdf], capture=stale.capture)
+    with pytest.raises(DraftUnavailable, match="ya se registró"):
+        late.register(draft.id, override)
     assert filings_count(store) == 1
     last_seq = store.reader().execute("SELECT last_seq FROM folio_sequences").fetchone()[0]
     assert last_seq == 1
