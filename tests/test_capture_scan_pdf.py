@@ -123,6 +123,26 @@ def test_black_and_white_pages_are_group_4_at_their_true_size(tmp_path: Path) ->
     assert len(stored[0][1]) < len(stored[1][1]) / 5
 
 
+def test_a_black_and_white_page_is_registered_at_its_own_resolution_still_1_bit(
+    store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    page = cleaned(106, 200, bitonal=True)
+    path = write_scan_pdf([page], tmp_path / "bn.pdf")
+
+    registered = IntakeService(store, settings, clock=clock).register(
+        NewFiling(Sender("Rosa Díaz"), "Escrito en blanco y negro"), [path]
+    )
+
+    [[stored_page]] = [document.pages for document in registered.filing.documents]
+    assert stored_page.dpi == 200  # not resampled to default_dpi (300)
+    [(image_sha256,)] = store.reader().execute(
+        "SELECT image_sha256 FROM pages WHERE id = ?", [stored_page.id]
+    )
+    with Image.open(store.blobs.path(image_sha256)) as image:
+        assert image.mode == "1" and image.size == page.image.size
+        assert image.tobytes() == page.image.tobytes()  # pixel for pixel
+
+
 def test_page_size_follows_pixels_and_dpi(tmp_path: Path) -> None:
     odd = CleanPage(Image.new("L", (300, 150), 255), 150, "x", 0, 0.0, *_content())
     path = write_scan_pdf([odd], tmp_path / "chico.pdf")

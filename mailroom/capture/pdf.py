@@ -136,21 +136,27 @@ def _capture_page(
     try:
         if inspect_page(page).has_text:
             return CapturedPage(index, TEXT_PAGE, None, None)
-        embedded = _embedded_jpeg(page, limits)
-        if embedded is not None:
-            data, dpi = embedded
-            return CapturedPage(index, IMAGE_PAGE, files.write_bytes(index, ".jpg", data), dpi)
-        return _render(path, page, index, limits, files)
+        image = _sole_image(page)
+        native = None if image is None else _placed_dpi(image, page.get_cropbox(), limits)
+        if image is not None and native is not None:
+            data = _plain_jpeg(image)
+            if data is not None:
+                return CapturedPage(
+                    index, IMAGE_PAGE, files.write_bytes(index, ".jpg", data), native
+                )
+        # A scan stored another way (CCITT G4, Flate) is rendered at its own resolution, pixel
+        # for pixel, rather than resampled to default_dpi.
+        return _render(path, page, index, limits, files, native, _is_bitonal(image))
     except pdfium.PdfiumError as error:
         raise _damaged(path, index) from error
     finally:
         page.close()
 
 
-def _embedded_jpeg(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[bytes, int] | None:
-    """The page's only content, one upright JPEG covering it: its bytes and resolution."""
+def _sole_image(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
+    """The page's only visible content, one upright image (a scan), if that is what it is."""
     if page.get_rotation() != 0:
-        return None  # the JPEG would come out sideways
+        return None  # the image would come out sideways
     objects = list(itertools.islice(page.get_objects(max_depth=1), _MAX_SCAN_OBJECTS + 1))
     images = [obj for obj in objects if obj.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE]
     if len(objects) > _MAX_SCAN_OBJECTS or len(images) != 1:
@@ -158,14 +164,20 @@ def _embedded_jpeg(page: pdfium.PdfPage, limits: CaptureLimits) -> tuple[bytes, 
     # Anything visible besides the image (a stamp, a signature) would be lost to OCR.
     if any(obj is not images[0] and not is_invisible_text(obj) for obj in objects):
         return None
-    image = images[0]
-    if image.get_filters(skip_simple=True) != ["DCTDecode"] or not _is_upright(image):
-        return None
-    dpi = _placed_dpi(image, page.get_cropbox(), limits)
-    if dpi is None or not _has_plain_colours(image):
+    image: pdfium.PdfImage = images[0]
+    return image if _is_upright(image) else None
+
+
+def _plain_jpeg(image: pdfium.PdfImage) -> bytes | None:
+    """The image's JPEG bytes, when they are exactly what the page shows."""
+    if image.get_filters(skip_simple=True) != ["DCTDecode"] or not _has_plain_colours(image):
         return None
     data = bytes(image.get_data(decode_simple=True))
-    return (data, dpi) if _is_plain_jpeg(data, image.get_px_size()) else None
+    return data if _is_plain_jpeg(data, image.get_px_size()) else None
+
+
+def _is_bitonal(image: pdfium.PdfImage | None) -> bool:
+    return image is not None and image.get_metadata().bits_per_pixel == 1
 
 
 def _is_upright(image: pdfium.PdfImage) -> bool:
@@ -213,13 +225,24 @@ def _is_plain_jpeg(data: bytes, size: tuple[int, int]) -> bool:
 
 
 def _render(
-    path: Path, page: pdfium.PdfPage, index: int, limits: CaptureLimits, files: PageFiles
+    path: Path,
+    page: pdfium.PdfPage,
+    index: int,
+    limits: CaptureLimits,
+    files: PageFiles,
+    dpi: int | None = None,
+    bitonal: bool = False,
 ) -> CapturedPage:
+    """The page as a grayscale PNG at ``dpi`` (its scan's own resolution) or ``default_dpi``;
+    a black-and-white scan stays 1-bit (a fraction of the size, the same pixels)."""
     width, height = page.get_size()  # in points, the page's rotation applied
-    dpi = _render_dpi(path, index, width, height, limits)
+    dpi = dpi or _render_dpi(path, index, width, height, limits)
     bitmap = page.render(scale=dpi / _POINTS_PER_INCH, grayscale=True)
     try:
-        target = files.save_image(bitmap.to_pil(), index, ".png", format="PNG", dpi=(dpi, dpi))
+        picture = bitmap.to_pil()
+        if bitonal:
+            picture = picture.point(lambda v: 255 if v >= 128 else 0).convert("1")
+        target = files.save_image(picture, index, ".png", format="PNG", dpi=(dpi, dpi))
     finally:
         bitmap.close()
     return CapturedPage(index, IMAGE_PAGE, target, dpi)
