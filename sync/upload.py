@@ -24,6 +24,10 @@ MAX_BAD_DIGESTS = 3
 
 
 class ChunkSizer:
+    """The link's chunk size, adapted to how long chunks take. One per worker, shared by its
+    threads: the link is the same for all of them, and a lost update between two threads only
+    delays the adaptation by a chunk (the size is always clamped to the protocol's range)."""
+
     def __init__(self, size: int = protocol.DEFAULT_CHUNK) -> None:
         self.size = _clamp(size)
 
