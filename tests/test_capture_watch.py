@@ -468,9 +468,23 @@ def test_sigkill_at_random_moments_neither_loses_nor_duplicates_a_file(
         child = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(rng.uniform(1.5, 3.5))  # deliberate wall-clock kill: an arbitrary instruction
+        lines: list[str] = []
+        reader = threading.Thread(target=lines.extend, args=(child.stdout or (),), daemon=True)
+        reader.start()
+        if trial % 2:
+            # Killed at an arbitrary instruction after its first file: between files, or in the
+            # middle of the second (waiting for progress, not the clock, keeps a busy CI honest).
+            deadline = time.monotonic() + 90
+            while not any(": procesado" in line for line in lines):
+                assert time.monotonic() < deadline and child.poll() is None, lines
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.0))
+        else:
+            time.sleep(rng.uniform(0.3, 2.5))  # early: before any file, or during the first
         child.send_signal(signal.SIGKILL)
-        taken_before_kill.append(child.communicate()[0].count(": procesado"))
+        child.wait()
+        reader.join(timeout=10)
+        taken_before_kill.append(sum(": procesado" in line for line in lines))
     finished = subprocess.run(
         [*command, "--una-vez"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
