@@ -15,7 +15,12 @@ pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 
 from mailroom.config import Settings, load_settings  # noqa: E402
 from mailroom.efirma_unlock import UnlockedEfirma, open_office_efirma  # noqa: E402
-from mailroom.ui.efirma import EfirmaDialog, EfirmaSession, SealingIndicator  # noqa: E402
+from mailroom.ui.efirma import (  # noqa: E402
+    ActivityWatcher,
+    EfirmaDialog,
+    EfirmaSession,
+    SealingIndicator,
+)
 from mailroom.ui.tasks import TaskRunner  # noqa: E402
 from tests.sat_pki import SatPki  # noqa: E402
 
@@ -226,3 +231,32 @@ def test_inactivity_locks_and_activity_keeps_it_open(
     assert indicator.text() == "e.firma cerrada: los acuses quedan por sellar"
     session.note_activity()  # activity after the lock does not bring the e.firma back
     assert not session.is_unlocked
+
+
+def test_key_presses_anywhere_in_the_app_count_as_activity(
+    qtbot, tasks: TaskRunner, sat_pki: SatPki, pki_settings: Settings
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    dialog, session, _ = make_dialog(
+        qtbot, partial(open_office_efirma, settings=pki_settings), tasks, idle=0.4 / 60
+    )
+    elsewhere = QLineEdit()  # another window of the app, say the registration form
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    watcher = ActivityWatcher(session)
+    QApplication.instance().installEventFilter(watcher)
+    try:
+        fill(dialog, sat_pki.cer("fisica"), sat_pki.key("fisica"), sat_pki.password)
+        with qtbot.waitSignal(dialog.opened, timeout=20_000):
+            qtbot.mouseClick(dialog.open_button, qtbot_button())
+        for _ in range(5):  # typing for ~0.75 s, longer than the 0.4 s timeout
+            qtbot.wait(150)
+            qtbot.keyClick(elsewhere, Qt.Key.Key_A)
+            assert session.is_unlocked
+        assert elsewhere.text() == "aaaaa"  # the watcher does not swallow what is typed
+        with qtbot.waitSignal(session.locked, timeout=3_000):
+            pass  # no more typing: it locks
+    finally:
+        QApplication.instance().removeEventFilter(watcher)

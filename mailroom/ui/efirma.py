@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -98,6 +98,23 @@ class EfirmaSession(QObject):
             return
         self._efirma = None  # the only reference to the decrypted key goes with it
         self.locked.emit(reason)
+
+
+class ActivityWatcher(QObject):
+    """Reports the clerk's input to the session: install it on the application
+    (``app.installEventFilter(watcher)``) and every key press, click or wheel turn in any window
+    restarts the inactivity countdown. It only watches; no event is consumed."""
+
+    ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
+
+    def __init__(self, session: EfirmaSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in self.ACTIVITY:
+            self._session.note_activity()
+        return False
 
 
 class SealingIndicator(QLabel):
