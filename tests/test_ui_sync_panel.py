@@ -21,7 +21,7 @@ from mailroom.models import NewFiling, Sender  # noqa: E402
 from mailroom.samples import render_page_image  # noqa: E402
 from mailroom.store import Store  # noqa: E402
 from mailroom.ui.sync_panel import SyncPanel  # noqa: E402
-from mailroom.ui.tasks import TaskRunner  # noqa: E402
+from mailroom.ui.tasks import StallProbe, TaskRunner  # noqa: E402
 from sync import enrolment, outbox  # noqa: E402
 from sync.controls import SyncControls  # noqa: E402
 from sync.server.backend import Backend, BackendConfig  # noqa: E402
@@ -111,8 +111,11 @@ def test_offline_then_back_online_sends_the_pending_filing(
     assert panel.message_label.text().startswith("Sin conexión")
     assert panel.sync_button.isEnabled()
 
+    probe = StallProbe()
     with backend_on_port(server_dir, port):
+        probe.start()
         click_and_wait_for_refresh(qtbot, panel, panel.sync_button, panel.sync_finished)
+        longest_stall_ms = probe.stop()
 
     assert panel.connection_label.text() == "En línea"
     assert panel.pending_label.text() == "Pendientes: 0"
@@ -121,6 +124,8 @@ def test_offline_then_back_online_sends_the_pending_filing(
     assert panel.last_success_label.text() != "Última sincronización correcta: nunca"
     assert panel.problem_text(folio) is None  # the offline note went away with the delivery
     assert (institutional_folio(store, uuid) or "").startswith(f"{settings.office}/")
+    # The pass (ping, pull, upload, receipt) ran off the GUI thread: the window kept painting.
+    assert longest_stall_ms <= 50, f"el hilo de la interfaz se detuvo {longest_stall_ms:.0f} ms"
 
 
 def test_parked_item_shows_its_reason_and_retry_puts_it_back(
