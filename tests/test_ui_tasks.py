@@ -172,3 +172,22 @@ def test_signals_do_not_drop_references_to_true(qtbot, runner: TaskRunner) -> No
     handles = [runner.run(lambda context: None) for _ in range(100)]
     assert all(handle.wait(5000) for handle in handles)
     assert sys.getrefcount(True) - before > -50
+
+
+def test_callbacks_skip_an_owner_qt_has_deleted(qtbot, runner: TaskRunner) -> None:
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    release = threading.Event()
+    delivered: list[object] = []
+
+    def op(context: TaskContext) -> str:
+        release.wait(5)
+        return "tarde"
+
+    handle = runner.run(op, on_success=delivered.append, owner=owner)
+    shiboken6.delete(owner)  # the screen closed while its query ran
+    release.set()
+    assert handle.wait(5000)
+    assert handle.result == "tarde" and delivered == []

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from mailroom.errors import OficialiaError
@@ -186,16 +187,20 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[OficialiaError], None] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        owner: QObject | None = None,
     ) -> TaskHandle[T]:
         """Run ``op(context)`` off the GUI thread. The callbacks are connected before it starts,
-        so none of its signals can be missed."""
+        so none of its signals can be missed. With an ``owner`` (the widget or model the
+        callbacks update) they are skipped once Qt has deleted it: a screen closed while its
+        query ran must not be updated afterwards."""
         handle: TaskHandle[T] = TaskHandle(name or getattr(op, "__name__", "tarea"))
-        if on_success is not None:
-            handle.succeeded.connect(on_success)
-        if on_failure is not None:
-            handle.failed.connect(on_failure)
-        if on_progress is not None:
-            handle.progressed.connect(on_progress)
+        for signal, callback in (
+            (handle.succeeded, on_success),
+            (handle.failed, on_failure),
+            (handle.progressed, on_progress),
+        ):
+            if callback is not None:
+                signal.connect(callback if owner is None else _while_alive(owner, callback))
         self._running.add(handle)
         handle.finished.connect(lambda: self._running.discard(handle))
         runnable = _Runnable(op, handle)
@@ -218,6 +223,14 @@ class TaskRunner(QObject):
             if left <= 0 or not handle.wait(left):
                 return False
         return not self._running
+
+
+def _while_alive(owner: QObject, callback: Callable[..., None]) -> Callable[..., None]:
+    def deliver(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return deliver
 
 
 class StallProbe(QObject):
