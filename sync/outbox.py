@@ -272,8 +272,11 @@ def retry(store: Store, folio_or_uuid: str, now: datetime) -> OutboxItem:
         uuid, state = row
         if state in ("requiere_atencion", "pendiente"):
             db.execute(
+                # The reason is cleared (a person has dealt with it; last_error keeps it), so
+                # the item no longer shows as a problem while it waits for the next pass.
                 "UPDATE outbox SET state = 'pendiente', state_changed_at = ?, "
-                "next_attempt_at = NULL, attempts = 0 WHERE filing_uuid = ?",
+                "next_attempt_at = NULL, attempts = 0, reason = NULL, reason_code = NULL "
+                "WHERE filing_uuid = ?",
                 [now.isoformat(), uuid],
             )
             _set_filing(db, uuid, SyncStatus.PENDIENTE)

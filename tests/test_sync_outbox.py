@@ -11,6 +11,7 @@ from mailroom.store import Store
 from sync import outbox
 from sync.manifest import build_manifest
 from sync.protocol import manifest_sha256
+from sync.status import sync_report
 
 NOW = datetime(2026, 3, 9, 16, 30, tzinfo=UTC)
 
@@ -74,8 +75,9 @@ def test_parked_items_wait_for_a_person(store: Store, settings: Settings, tmp_pa
         == "requiere_atencion"
     )
     item = outbox.retry(store, folio, NOW)
-    assert item.state.value == "pendiente"
+    assert item.state.value == "pendiente" and item.reason is None
     assert [i.filing_uuid for i in outbox.due(store.reader(), NOW)] == [uuid]
+    assert sync_report(store.reader()).problems == ()  # dealt with: no longer shown as failing
 
 
 def test_the_manifest_is_deterministic(store: Store, settings: Settings, tmp_path: Path) -> None:

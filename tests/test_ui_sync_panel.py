@@ -149,6 +149,7 @@ def test_parked_item_shows_its_reason_and_retry_puts_it_back(
         assert panel.report.needs_attention == 0
         assert panel.pending_label.text() == "Pendientes: 1"
         assert outbox.item(store.reader(), uuid).state == "pendiente"
+        assert panel.problem_text(folio) is None  # back in the queue, no longer a problem
 
         click_and_wait_for_refresh(qtbot, panel, panel.sync_button, panel.sync_finished)
 
