@@ -15,7 +15,7 @@ from pathlib import Path
 from asn1crypto import keys
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -97,7 +97,12 @@ def _read(path: Path, what: str) -> bytes:
 
 def _decrypt_key(data: bytes, password: str) -> PrivateKeyTypes:
     try:
-        return serialization.load_der_private_key(data, password.encode("utf-8"))
+        # RSA key validation (primality of p and q) costs 35-70 ms holding the GIL, which freezes
+        # the desktop app while an e.firma opens; _check_key_matches proves the key instead by a
+        # signature the certificate's public key verifies.
+        return serialization.load_der_private_key(
+            data, password.encode("utf-8"), unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         # cryptography raises ValueError for a bad password and for damaged data alike; tell them
         # apart by whether the encrypted container itself is well formed.
@@ -133,6 +138,28 @@ def _check_key_matches(certificate: x509.Certificate, private_key: PrivateKeyTyp
             "La llave privada (.key) no corresponde a este certificado (.cer). Elija el .key que "
             "se generó junto con este .cer; suelen estar en la misma carpeta.",
         )
+    if isinstance(private_key, rsa.RSAPrivateKey) and not _signs_verifiably(
+        private_key, certificate
+    ):
+        raise CorruptKey(
+            "El archivo .key está dañado: su llave privada no produce firmas que el certificado "
+            "pueda comprobar. Vuelva a copiarlo desde el respaldo original de la e.firma.",
+            reason="firma de prueba no verificable",
+        )
+
+
+def _signs_verifiably(private_key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> bool:
+    """A test signature the certificate verifies: what the skipped RSA validation would have
+    protected (a damaged private exponent or CRT value signs garbage)."""
+    probe = b"oficialia: prueba de la llave privada"
+    signature = private_key.sign(probe, padding.PKCS1v15(), hashes.SHA256())
+    public_key = certificate.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)  # the same key, checked just above
+    try:
+        public_key.verify(signature, probe, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _check_validity(identity: CertificateIdentity, now: datetime) -> None:

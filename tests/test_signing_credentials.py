@@ -183,6 +183,35 @@ def test_corrupt_key(tmp_path: Path, damage: str) -> None:
     assert "está dañado, incompleto o no es una llave privada del SAT" in str(caught.value)
 
 
+def test_a_key_that_matches_the_certificate_but_signs_garbage_is_refused(tmp_path: Path) -> None:
+    """The public half is intact, the private exponent is damaged (one bit of d and of its CRT
+    part; OpenSSL quietly repairs a bad CRT value alone from d): the opening must notice, since
+    RSA's own key validation is skipped for speed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    password = _password(FIEL)
+    good = serialization.load_der_private_key(
+        (FIEL / "private_key.key").read_bytes(), password.encode()
+    )
+    assert isinstance(good, rsa.RSAPrivateKey)
+    n = good.private_numbers()
+    damaged = rsa.RSAPrivateNumbers(
+        n.p, n.q, n.d ^ 2, n.dmp1 ^ 2, n.dmq1, n.iqmp, n.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    key = tmp_path / "llave.key"
+    key.write_bytes(
+        damaged.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password.encode()),
+        )
+    )
+    with pytest.raises(CorruptKey) as caught:
+        load_credentials(FIEL / "certificate.cer", key, password)
+    assert "no produce firmas que el certificado pueda comprobar" in str(caught.value)
+
+
 def test_key_from_another_certificate() -> None:
     with pytest.raises(KeyMismatch) as caught:
         load_credentials(FIEL / "certificate.cer", CSD / "private_key.key", _password(CSD))
