@@ -54,6 +54,7 @@ class Settings:
     sync_offline_interval_seconds: int = 300
     sync_workers: int = 3
     watch_interval_seconds: int = 5
+    efirma_idle_minutes: int = 15
 
     @property
     def database_path(self) -> Path:
@@ -183,6 +184,7 @@ def _validate(settings: Settings) -> None:
         "sync_offline_interval_seconds",
         "sync_workers",
         "watch_interval_seconds",
+        "efirma_idle_minutes",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)
