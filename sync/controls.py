@@ -32,6 +32,11 @@ class SyncControls:
         # sender (and another process syncing this device is reported as busy, not raced).
         self._worker = SyncWorker(store, settings, backend_url=backend_url, now=now)
 
+    @property
+    def worker(self) -> SyncWorker:
+        """The app's one sync worker: its background loop and "sincronizar ahora" share it."""
+        return self._worker
+
     def status(self) -> SyncReport:
         return sync_report(self._store.reader())
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtCore import QDate, QTimer
+from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,6 +37,8 @@ SEARCH_DELAY_MS = 250
 
 
 class InboxWidget(QWidget):
+    filing_opened = Signal(str)  # the filing's id: double click or Enter on its row
+
     def __init__(
         self,
         runner: TaskRunner,
@@ -100,12 +102,19 @@ class InboxWidget(QWidget):
         self._typing.timeout.connect(self.apply)
         self.search.textChanged.connect(self._typing.start)
         self.search.returnPressed.connect(self.apply)
+        self.table.activated.connect(self._open_row)
         for combo in (self.status, self.sync, self.department):
             combo.currentIndexChanged.connect(self.apply)
         for box in (self.since_enabled, self.until_enabled):
             box.toggled.connect(self.apply)
         for edit in (self.since, self.until):
             edit.dateChanged.connect(self.apply)
+
+    @Slot(QModelIndex)
+    def _open_row(self, index: QModelIndex) -> None:
+        filing_id = self.model.filing_id(index.row())
+        if filing_id:
+            self.filing_opened.emit(filing_id)
 
     def _combo(self, everything: str, labels: dict[Any, str]) -> QComboBox:
         combo = QComboBox(self)
