@@ -55,6 +55,7 @@ class Settings:
     sync_workers: int = 3
     watch_interval_seconds: int = 5
     efirma_idle_minutes: int = 15
+    supervisors: str = ""
 
     @property
     def database_path(self) -> Path:
@@ -71,6 +72,15 @@ class Settings:
     @property
     def effective_ocr_workers(self) -> int:
         return self.ocr_workers if self.ocr_workers > 0 else max(1, os.cpu_count() or 1)
+
+    @property
+    def supervisor_names(self) -> frozenset[str]:
+        """The login names in ``supervisors`` (comma-separated, spaces ignored)."""
+        return frozenset(name.strip() for name in self.supervisors.split(",") if name.strip())
+
+    @property
+    def clerk_is_supervisor(self) -> bool:
+        return self.clerk in self.supervisor_names
 
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "data_dir")
@@ -171,6 +181,12 @@ def _validate(settings: Settings) -> None:
             "{office}, {year}, {device} y {seq}.",
             setting="folio_pattern",
         ) from error
+    if any(not name.isprintable() or " " in name for name in settings.supervisor_names):
+        raise ConfigError(
+            f"El ajuste supervisors lleva usuarios separados por comas, sin espacios dentro de "
+            f"un nombre (se leyó {settings.supervisors!r}).",
+            setting="supervisors",
+        )
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
     for name in (
