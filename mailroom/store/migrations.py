@@ -375,6 +375,39 @@ CREATE INDEX drafts_state ON drafts (state, id)
     )
 
 
+@migration
+def m006_filing_routes(db: sqlite_utils.Database) -> None:
+    """Where a registered filing was routed (*turnado*), one row per department and act.
+
+    Not ``filing_addressees``: those are the departments the sender addressed, captured at
+    registration; they go into the acuse's cadena original and the sync manifest, so a row added
+    there after registration would make a pending acuse unsealable (its cadena no longer matches)
+    and change the filing sent to the backend. Routing is a later act by the office: it gets its
+    own table, append-only like the audit log (triggers refuse UPDATE and DELETE), each row
+    written in the same transaction as its ``escrito_turnado`` event, whose hash it keeps.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE filing_routes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    area TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('directo', 'copia')),
+    routed_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    event_hash TEXT NOT NULL
+);
+CREATE INDEX filing_routes_filing ON filing_routes (filing_uuid, id);
+CREATE TRIGGER filing_routes_no_update BEFORE UPDATE ON filing_routes
+BEGIN SELECT RAISE(ABORT, 'los turnos solo admiten anexar'); END;
+CREATE TRIGGER filing_routes_no_delete BEFORE DELETE ON filing_routes
+BEGIN SELECT RAISE(ABORT, 'los turnos solo admiten anexar'); END
+""",
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
