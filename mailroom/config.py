@@ -56,6 +56,7 @@ class Settings:
     watch_interval_seconds: int = 5
     efirma_idle_minutes: int = 15
     supervisors: str = ""
+    demo_mode: bool = False
 
     @property
     def database_path(self) -> Path:
@@ -144,6 +145,9 @@ def _build(data_dir: Path, values: dict[str, object]) -> Settings:
     types = {f.name: f.type for f in dataclasses.fields(Settings)}
     for name, raw in values.items():
         kind = types[name]
+        if kind in ("bool", bool):
+            kwargs[name] = _flag(name, raw)
+            continue
         try:
             kwargs[name] = int(raw) if kind in ("int", int) else str(raw)  # type: ignore[call-overload]
         except (TypeError, ValueError) as error:
@@ -155,6 +159,18 @@ def _build(data_dir: Path, values: dict[str, object]) -> Settings:
     settings = Settings(data_dir=data_dir, **kwargs)  # type: ignore[arg-type]
     _validate(settings)
     return settings
+
+
+def _flag(name: str, raw: object) -> bool:
+    """A yes/no setting: TOML's true/false, or 1/0, true/false, sí/no from the environment."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "sí", "si", "yes"):
+        return True
+    if text in ("0", "false", "no", ""):
+        return False
+    raise ConfigError(f"El ajuste {name} debe ser true o false (se leyó {raw!r}).", setting=name)
 
 
 def _validate(settings: Settings) -> None:

@@ -12,6 +12,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from mailroom.config import Settings
 from mailroom.models import Filing, Sender
 from mailroom.receipt import fonts, spanish
+from mailroom.receipt.demo_mark import draw_demo_mark
 
 PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0  # US letter, in points
 MARGIN = 54.0
@@ -37,9 +38,14 @@ SEALED_NOTE = (
 
 
 class _AcusePdf(FPDF):
-    def __init__(self, folio: str) -> None:
+    def __init__(self, folio: str, *, demo: bool = False) -> None:
         super().__init__(orientation="P", unit="pt", format="letter")
         self.folio = folio
+        self.demo = demo
+
+    def header(self) -> None:
+        if self.demo:  # every page, whichever layout step starts it
+            draw_demo_mark(self, PAGE_WIDTH, PAGE_HEIGHT, MARGIN)
 
     def footer(self) -> None:
         # Below the stamp box (y < 36 pt from the bottom) and left of it.
@@ -102,7 +108,7 @@ def _laid_out(
 
 
 def _new_pdf(filing: Filing, settings: Settings, *, full: bool) -> _AcusePdf:
-    pdf = _AcusePdf(filing.folio)
+    pdf = _AcusePdf(filing.folio, demo=settings.demo_mode)
     fonts.add_fonts(pdf, full=full)  # parsed once per process, see fonts.py
     # The creation date is the only varying input fpdf2 writes; pinning it to the reception
     # time makes the same filing always produce the same bytes (reprints match the original).
