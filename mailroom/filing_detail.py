@@ -1,0 +1,352 @@
+"""What the filing detail screen shows, read without Qt: the filing, where its pages are, the OCR
+text of each page, its routes, its acuse, the audit history in Spanish, and the check of the
+acuse's seal (the same ``signing.verify.verify_pdf`` that ``oficialia verify`` runs).
+
+The clerk app calls :class:`FilingDetailService` through its task helper: reading the filing is
+quick, but checking the seal may ask SAT's OCSP responder and takes a second even offline, so
+it is a separate call (:meth:`FilingDetailService.verify_acuse`) run after showing the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mailroom.acuses import AcuseService, StoredAcuse
+from mailroom.clock import Clock, SystemClock
+from mailroom.config import Settings
+from mailroom.errors import IntegrityProblem, OficialiaError, StorageError
+from mailroom.filings import get_filing, ocr_progress
+from mailroom.models import Document, Filing, OcrProgress, OcrStatus
+from mailroom.routing import ROLE_LABELS, Route, routes, status_label
+from mailroom.store import Store
+
+PDF_MIME = "application/pdf"
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """One page to show: page ``index`` of a PDF, or frame ``index`` of a page image."""
+
+    path: Path
+    index: int = 0
+    is_pdf: bool = True
+    dpi: int = 300  # for an image that does not say its resolution
+
+
+@dataclass(frozen=True)
+class PageText:
+    position: int  # 1-based across the filing's documents
+    document: str
+    page_no: int
+    ocr_status: OcrStatus
+    confidence: float | None
+    text: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    at: datetime  # in the office's time zone
+    actor: str
+    kind: str
+    label: str  # Spanish, for people
+    details: str
+
+
+@dataclass(frozen=True)
+class SignatureSummary:
+    """The check of the acuse's seal, as the "Firmas" tab says it."""
+
+    state: str  # "valida" | "invalida" | "sin_sello" | "sin_firma"
+    headline: str
+    verdict: str = ""
+    signer: str | None = None
+    rfc: str | None = None
+    certificate_number: str | None = None
+    signed_at: datetime | None = None
+    level: str | None = None
+    demo: bool = False  # the seal chains to a test root (trust_test_roots): not a real seal
+    revocation: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.state == "valida"
+
+
+@dataclass(frozen=True)
+class FilingDetailData:
+    filing: Filing
+    pages: tuple[PageRef, ...]
+    texts: tuple[PageText, ...]
+    routes: tuple[Route, ...]
+    history: tuple[HistoryEntry, ...]
+    ocr: OcrProgress
+    acuse: StoredAcuse | None
+    acuse_problem: str | None  # why the acuse cannot be shown (missing or damaged)
+
+
+class FilingDetailService:
+    def __init__(self, store: Store, settings: Settings, clock: Clock | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock or SystemClock(settings.zone)
+        self.acuses = AcuseService(store, settings, self.clock)
+        self._trust: Any = None
+
+    def load(self, folio_or_id: str) -> FilingDetailData:
+        db = self.store.reader()
+        filing = get_filing(db, folio_or_id, with_text=True)
+        try:
+            acuse: StoredAcuse | None = self.acuses.current(filing.id)
+            problem = None
+        except IntegrityProblem as error:
+            acuse, problem = None, error.message
+        return FilingDetailData(
+            filing=filing,
+            pages=tuple(self._page_refs(filing)),
+            texts=tuple(_texts(filing)),
+            routes=routes(db, filing.id),
+            history=tuple(self.history(filing.id)),
+            ocr=ocr_progress(db, filing.id),
+            acuse=acuse,
+            acuse_problem=problem,
+        )
+
+    def history(self, filing_id: str) -> list[HistoryEntry]:
+        rows = self.store.reader().query(
+            "SELECT seq, at, actor, kind, payload FROM events WHERE filing_uuid = ? ORDER BY seq",
+            [filing_id],
+        )
+        entries = []
+        for row in rows:
+            payload = json.loads(row["payload"])
+            label, details = describe_event(row["kind"], payload)
+            at = datetime.fromisoformat(row["at"]).astimezone(self.settings.zone)
+            entries.append(HistoryEntry(row["seq"], at, row["actor"], row["kind"], label, details))
+        return entries
+
+    def verify_acuse(self, folio_or_id: str) -> SignatureSummary:
+        """Check the stored acuse's seal. A stored PDF that no longer matches its hash is still
+        checked (the signature says what was altered), and is never reported valid."""
+        try:
+            acuse = self.acuses.current(folio_or_id)
+        except IntegrityProblem as problem:
+            data = self._stored_bytes(folio_or_id)
+            if data is None:
+                return SignatureSummary("invalida", problem.message)
+            return self._summary(data, altered=problem.message)
+        if not acuse.sealed:
+            return SignatureSummary(
+                "sin_sello",
+                "El acuse está pendiente de sello: se sellará cuando se abra la e.firma de la "
+                "oficina.",
+            )
+        return self._summary(acuse.pdf, altered=None)
+
+    def _summary(self, pdf: bytes, *, altered: str | None) -> SignatureSummary:
+        from signing.office import revocation_checker
+        from signing.verify import verify_pdf
+
+        trust = self._trust_store()
+        checker = revocation_checker(self.settings, store=self.store, trust=trust)
+        limit = self.settings.max_file_megabytes * 1024 * 1024
+        try:
+            report = verify_pdf(pdf, trust=trust, revocation=checker, max_bytes=limit)
+        except OficialiaError as error:
+            return SignatureSummary("invalida", altered or error.message, verdict=error.message)
+        seals = [s for s in report.signatures if s.kind == "firma"]
+        if not seals:
+            return SignatureSummary(
+                "sin_firma", altered or report.verdict, warnings=report.warnings
+            )
+        seal = seals[-1]
+        valid = report.ok and altered is None
+        headline = altered or ("Sello válido." if valid else "El sello del acuse NO es válido.")
+        return SignatureSummary(
+            state="valida" if valid else "invalida",
+            headline=headline,
+            verdict=" ".join(s.verdict for s in report.signatures),
+            signer=seal.signer,
+            rfc=seal.rfc,
+            certificate_number=seal.certificate_number,
+            signed_at=seal.signing_time.astimezone(self.settings.zone)
+            if seal.signing_time
+            else None,
+            level=seal.level,
+            demo=seal.test_root,
+            revocation=seal.revocation.message,
+            warnings=report.warnings,
+        )
+
+    def _trust_store(self) -> Any:
+        if self._trust is None:
+            from signing.trust import trust_store_from_settings
+
+            self._trust = trust_store_from_settings(self.settings)
+        return self._trust
+
+    def _stored_bytes(self, folio_or_id: str) -> bytes | None:
+        key = folio_or_id.strip()
+        row = (
+            self.store.reader()
+            .execute(
+                "SELECT coalesce(a.sealed_sha256, a.unsealed_sha256) FROM acuses a "
+                "JOIN filings f ON f.uuid = a.filing_uuid WHERE f.folio = ? OR f.uuid = ?",
+                [key, key],
+            )
+            .fetchone()
+        )
+        if row is None or row[0] is None:
+            return None
+        try:
+            return self.store.blobs.read_bytes(row[0])
+        except IntegrityProblem:
+            return None
+
+    def _page_refs(self, filing: Filing) -> list[PageRef]:
+        refs: list[PageRef] = []
+        blobs = self.store.blobs
+        for document in filing.documents:
+            if document.searchable_pdf_sha256:
+                path = blobs.path(document.searchable_pdf_sha256)
+                refs.extend(PageRef(path, i) for i in range(document.page_count))
+            elif document.mime == PDF_MIME:
+                path = blobs.path(document.sha256)
+                refs.extend(PageRef(path, page.page_no - 1) for page in document.pages)
+            else:
+                refs.extend(self._image_refs(document))
+        return refs
+
+    def _image_refs(self, document: Document) -> list[PageRef]:
+        rows = self.store.reader().execute(
+            "SELECT image_sha256, dpi FROM pages WHERE document_id = ? ORDER BY page_no",
+            [document.id],
+        )
+        default = self.settings.default_dpi
+        return [
+            PageRef(self.store.blobs.path(sha or document.sha256), 0, False, dpi or default)
+            for sha, dpi in rows
+        ]
+
+
+def _texts(filing: Filing) -> list[PageText]:
+    texts: list[PageText] = []
+    for document in filing.documents:
+        for page in document.pages:
+            texts.append(
+                PageText(
+                    len(texts) + 1,
+                    document.filename,
+                    page.page_no,
+                    page.ocr_status,
+                    page.confidence,
+                    page.text,
+                    page.error,
+                )
+            )
+    return texts
+
+
+def export_pdf(data: bytes, target: Path) -> Path:
+    """Write a PDF (an acuse the clerk saves) atomically: a temporary file beside it, fsynced,
+    then renamed, so an interrupted save never leaves half a PDF under the chosen name."""
+    target = target.expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise StorageError(
+            f"No se pudo guardar el PDF en {target}: {error.strerror or error}. Elija otra "
+            "carpeta o revise el espacio libre.",
+            path=target,
+        ) from error
+    return target
+
+
+# -- the audit history in Spanish -------------------------------------------------------------
+
+Describe = Callable[[dict[str, Any]], str]
+
+
+def _areas(payload: dict[str, Any]) -> str:
+    roles = {role.value: label for role, label in ROLE_LABELS.items()}
+    areas = ", ".join(f"{area} ({roles.get(role, role)})" for area, role in payload["areas"])
+    return areas + (f". Nota: {payload['nota']}" if payload.get("nota") else "")
+
+
+def _status_change(payload: dict[str, Any]) -> str:
+    text = f"De «{status_label(payload['de'])}» a «{status_label(payload['a'])}»"
+    return text + (f". Nota: {payload['nota']}" if payload.get("nota") else "")
+
+
+def _registered(payload: dict[str, Any]) -> str:
+    pages = payload.get("pages_scanned", 0)
+    return f"Folio {payload.get('folio', '')}; {pages} página(s) digitalizada(s)"
+
+
+def _reprinted(payload: dict[str, Any]) -> str:
+    return "Acuse sellado" if payload.get("seal_state") == "sellado" else "Acuse sin sello"
+
+
+EVENT_LABELS: dict[str, tuple[str, Describe]] = {
+    "escrito_registrado": ("Escrito registrado", _registered),
+    "acuse_sellado": (
+        "Acuse sellado con la e.firma",
+        lambda p: f"Nivel {p.get('signature_level')}; RFC {p.get('signer_rfc')}",
+    ),
+    "ocr_terminado": (
+        "Texto reconocido (OCR)",
+        lambda p: f"{p.get('pages', 0)} página(s); {p.get('failed_pages', 0)} con error",
+    ),
+    "documentos_anexados": (
+        "Documentos anexados",
+        lambda p: (
+            f"{p.get('documento', {}).get('filename', '')}: "
+            f"{p.get('documento', {}).get('pages', 0)} página(s)"
+        ),
+    ),
+    "escrito_turnado": ("Turnado", _areas),
+    "estado_cambiado": ("Cambio de estado", _status_change),
+    "estado_del_area": (
+        "Estado informado por el área",
+        lambda p: f"{p.get('status', '')}" + (f". {p['note']}" if p.get("note") else ""),
+    ),
+    "escrito_cancelado": ("Escrito cancelado", lambda p: f"Motivo: {p.get('motivo', '')}"),
+    "acuse_reimpreso": ("Acuse reimpreso", _reprinted),
+    "firma_actualizada": ("Sello del acuse completado", lambda p: p.get("mensaje", "")),
+    "certificado_revocado": ("e.firma de la oficina REVOCADA", lambda p: p.get("mensaje", "")),
+    "actualizacion_de_firma_fallida": (
+        "No se pudo completar el sello",
+        lambda p: p.get("mensaje", ""),
+    ),
+}
+
+
+def describe_event(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """(label, details) in Spanish; an event this version does not know shows its kind."""
+    known = EVENT_LABELS.get(kind)
+    if known is None:
+        return kind.replace("_", " ").capitalize(), ""
+    label, describe = known
+    try:
+        return label, describe(payload)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return label, ""
