@@ -4,28 +4,21 @@ The form checks each field as the clerk leaves it, so every rule here is per fie
 ``FieldProblem`` (the field's name in ``FormValues`` and a Spanish sentence). The last gate is
 ``mailroom.validation.validated``, the same one ``IntakeService.register`` runs: the form can be
 stricter than the service (fojas ≥ 1, a deadline not in the past) but never accept what it
-refuses. Catalogs (procedures, departments) are the ones sync downloads; until the first sync
-they are empty, the clerk types freely and the departments already used are offered instead.
+refuses. Procedures and departments are checked against ``mailroom.intake_lookups.Catalogs``:
+only their values are taken once a catalog was synced, anything before.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
-import sqlite_utils
-
-from mailroom.errors import InvalidInput, UnreadableFile
+from mailroom.errors import InvalidInput
 from mailroom.identifiers import validate_curp, validate_rfc
-from mailroom.inbox_query import departments as used_departments
+from mailroom.intake_lookups import Catalogs, canonical, find, match_key
 from mailroom.models import Addressee, Annex, AreaRole, NewFiling, Priority, Sender
-from mailroom.receipt.spanish import MONTHS
 from mailroom.validation import MAX_TEXT, validated
 
 MAX_DOCUMENT_NUMBER = 100
@@ -116,36 +109,6 @@ class FieldProblem:
     field: str  # a FormValues field name
     message: str  # Spanish, says what to fix
     missing: bool = False  # a required field left empty ("Falta: …" rather than "Revise: …")
-
-
-@dataclass(frozen=True)
-class CatalogItem:
-    code: str
-    name: str
-    department: str | None = None  # procedures: the department (its name) that handles it
-
-
-@dataclass(frozen=True)
-class Catalogs:
-    """``*_from_catalog``: the list came from the synced catalog, so only its values are taken."""
-
-    procedures: tuple[CatalogItem, ...] = ()
-    departments: tuple[CatalogItem, ...] = ()
-    procedures_from_catalog: bool = False
-    departments_from_catalog: bool = False
-
-
-@dataclass(frozen=True)
-class DuplicateHit:
-    sha256: str
-    filename: str  # as registered the first time
-    folio: str
-    received_at: datetime
-    cancelled: bool = False
-
-    def sentence(self) -> str:
-        when = f"{short_datetime(self.received_at)}{', cancelado' if self.cancelled else ''}"
-        return f"Este documento ya fue registrado con el folio {self.folio} ({when})."
 
 
 def to_new_filing(
@@ -389,110 +352,3 @@ def _day(typed: str, label: str) -> date | None:
 
 def day_text(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
-
-
-def short_datetime(moment: datetime) -> str:
-    """``9 de marzo de 2026, 10:30``."""
-    return f"{moment.day} de {MONTHS[moment.month - 1]} de {moment.year}, {moment:%H:%M}"
-
-
-def match_key(text: str) -> str:
-    """Case-, accent- and spacing-insensitive: «tesoreria» finds «Tesorería»."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
-
-
-def find(typed: str, items: Sequence[CatalogItem]) -> CatalogItem | None:
-    """The item whose name or code the clerk typed (accents and case aside), or the only one
-    whose name contains what was typed («desarrollo urbano» → «Dirección de Desarrollo Urbano»)."""
-    key = match_key(typed)
-    if not key:
-        return None
-    exact = [i for i in items if key in (match_key(i.name), match_key(i.code))]
-    partial = [i for i in items if key in match_key(i.name)]
-    found = exact or partial
-    return found[0] if len(found) == 1 else None
-
-
-def canonical(typed: str, items: Sequence[CatalogItem]) -> str:
-    """The catalog's spelling of what was typed, or the typed text tidied when not in it."""
-    item = find(typed, items)
-    return item.name if item is not None else " ".join(typed.split())
-
-
-def load_catalogs(db: sqlite_utils.Database) -> Catalogs:
-    """Procedures and departments from the synced catalogs; before any sync, the departments
-    and procedures already used in filings (typed freely, so not enforced)."""
-    departments = _catalog(db, "departments")
-    by_code = {item.code: item.name for item in departments}
-    procedures = tuple(
-        CatalogItem(i.code, i.name, by_code.get(i.department or "", i.department))
-        for i in _catalog(db, "procedures")
-    )
-    used_procedures = tuple(
-        CatalogItem(row[0], row[0])
-        for row in db.execute(
-            "SELECT DISTINCT procedure_type FROM filings WHERE procedure_type IS NOT NULL "
-            "AND procedure_type != '' ORDER BY 1"
-        )
-    )
-    return Catalogs(
-        procedures=procedures or used_procedures,
-        departments=departments or tuple(CatalogItem(n, n) for n in used_departments(db)),
-        procedures_from_catalog=bool(procedures),
-        departments_from_catalog=bool(departments),
-    )
-
-
-def _catalog(db: sqlite_utils.Database, name: str) -> tuple[CatalogItem, ...]:
-    rows = db.execute(
-        "SELECT code, name, data FROM catalog_items WHERE catalog = ? ORDER BY name", [name]
-    )
-    items = []
-    for code, label, data in rows:
-        extra = json.loads(data) if data else {}
-        department = extra.get("department") if isinstance(extra, dict) else None
-        items.append(CatalogItem(str(code), str(label), str(department) if department else None))
-    return tuple(items)
-
-
-def find_duplicates(db: sqlite_utils.Database, sha256s: Iterable[str]) -> tuple[DuplicateHit, ...]:
-    """Registered filings that already hold a document with one of these SHA-256 — the query
-    ``IntakeService`` refuses a registration with, asked before the clerk fills the form."""
-    hits: list[DuplicateHit] = []
-    for sha256 in dict.fromkeys(sha256s):
-        rows = db.execute(
-            "SELECT f.folio, MIN(d.filename), f.received_at, f.status FROM documents d "
-            "JOIN filings f ON f.uuid = d.filing_uuid "
-            "WHERE d.sha256 = ? GROUP BY f.folio ORDER BY f.folio",
-            [sha256],
-        )
-        hits.extend(
-            DuplicateHit(
-                sha256, filename, folio, datetime.fromisoformat(received), status == "cancelada"
-            )
-            for folio, filename, received, status in rows
-        )
-    return tuple(hits)
-
-
-def find_duplicates_of_files(
-    db: sqlite_utils.Database, paths: Sequence[Path]
-) -> tuple[DuplicateHit, ...]:
-    """:func:`find_duplicates` for files not yet captured (hashes them as capture does)."""
-    return find_duplicates(db, (_file_sha256(Path(p)) for p in paths))
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-    except OSError as error:
-        raise UnreadableFile(
-            f"No se pudo leer «{path.name}» para buscar si ya se registró: {error.strerror}.",
-            path=path,
-        ) from error
-    return digest.hexdigest()

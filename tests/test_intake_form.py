@@ -16,16 +16,18 @@ from mailroom.intake import IntakeService
 from mailroom.intake_form import (
     AddresseeInput,
     AnnexInput,
-    CatalogItem,
-    Catalogs,
     FieldProblem,
     FormValues,
     explain,
+    problems,
+    to_new_filing,
+)
+from mailroom.intake_lookups import (
+    CatalogItem,
+    Catalogs,
     find_duplicates,
     find_duplicates_of_files,
     load_catalogs,
-    problems,
-    to_new_filing,
 )
 from mailroom.models import Addressee, Annex, AreaRole, NewFiling, Priority, Sender
 from mailroom.store import Store

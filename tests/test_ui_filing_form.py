@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget  # noqa: E402
 
 from mailroom.clock import FixedClock  # noqa: E402
 from mailroom.config import Settings  # noqa: E402
-from mailroom.errors import DuplicateDocument  # noqa: E402
+from mailroom.errors import DuplicateDocument, StorageError  # noqa: E402
 from mailroom.intake import IntakeService  # noqa: E402
 from mailroom.models import Addressee, AreaRole, NewFiling, Sender  # noqa: E402
 from mailroom.store import Store  # noqa: E402
@@ -190,6 +190,9 @@ def test_bad_dates_fojas_and_lists_get_spanish_messages(qtbot, runner, store) ->
     form.response_due.setFocus()
     qtbot.keyClick(form.response_due, Qt.Key.Key_Delete)
     assert form.response_due.text() == "Sin fecha límite" and message(form, "response_due") == ""
+    qtbot.keyClicks(form.response_due, "20")  # typing into an empty date starts from today
+    assert form.response_due.text() == "20/03/2026" and message(form, "response_due") == ""
+    assert form.values().response_due == "2026-03-20"
     qtbot.keyClick(form.addressees.area, Qt.Key.Key_Return)
     assert message(form, "addressees") == "Escriba o elija un área para agregarla."
     form.addressees.role.setCurrentIndex(1)
@@ -319,3 +322,20 @@ def test_tab_walks_the_form_in_reading_order(qtbot, runner, store) -> None:
     assert [w.accessibleName() or w.objectName() for w in visited] == [
         w.accessibleName() or w.objectName() for w in expected
     ]
+
+
+def test_unreadable_catalogs_leave_the_form_usable_and_say_so(qtbot, runner) -> None:
+    def broken_reader():  # type: ignore[no-untyped-def]
+        raise StorageError("No se pudo abrir la base de datos de la oficina.")
+
+    form = FilingForm(runner, broken_reader, today=lambda: TODAY)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitUntil(form.notice.isVisible, timeout=5000)
+    assert form.notice.text() == (
+        "No se pudo abrir la base de datos de la oficina. "
+        "Puede escribir el área y el trámite a mano."
+    )
+    type_text(qtbot, form.addressees.area, "Protección Civil")
+    qtbot.keyClick(form.addressees.area, Qt.Key.Key_Return)
+    assert form.addressees.rows[0].area == "Protección Civil" and message(form, "addressees") == ""

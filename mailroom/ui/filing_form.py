@@ -37,16 +37,18 @@ from mailroom.identifiers import normalize_curp, normalize_rfc
 from mailroom.intake_form import (
     FIELD_NAMES,
     AddresseeInput,
-    Catalogs,
-    DuplicateHit,
     FieldProblem,
     FormValues,
     explain,
+    problems,
+    to_new_filing,
+)
+from mailroom.intake_lookups import (
+    Catalogs,
+    DuplicateHit,
     find,
     find_duplicates_of_files,
     load_catalogs,
-    problems,
-    to_new_filing,
 )
 from mailroom.models import AreaRole, NewFiling, Priority
 from mailroom.ui.filing_form_widgets import (

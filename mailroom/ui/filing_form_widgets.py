@@ -33,9 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from mailroom.errors import DuplicateDocument
-from mailroom.intake_form import (
-    AddresseeInput,
-    AnnexInput,
+from mailroom.intake_form import AddresseeInput, AnnexInput
+from mailroom.intake_lookups import (
     CatalogItem,
     DuplicateHit,
     canonical,
@@ -114,7 +113,7 @@ class OptionalDateEdit(QDateEdit):
             return
         if self.is_empty() and event.text().isdigit():
             self.set_day(self._today())
-            self.setCurrentSection(QDateEdit.Section.DaySection)
+            self.setSelectedSection(QDateEdit.Section.DaySection)  # the digit replaces the day
         super().keyPressEvent(event)
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's names
