@@ -376,12 +376,19 @@ class DemoBackend:
 
 
 def _terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """End of input, SIGTERM to the process group (uvicorn and anything it started), then
+    SIGKILL when it has not exited within ``timeout`` (Windows: terminate, then kill)."""
     if process.stdin is not None:
         with contextlib.suppress(OSError):
             process.stdin.close()
-    for sent in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, sent)  # the group: uvicorn and anything it started
+    for polite in (True, False):
+        with contextlib.suppress(OSError):  # ProcessLookupError: it is already gone
+            if os.name == "posix":
+                os.killpg(process.pid, signal.SIGTERM if polite else signal.SIGKILL)
+            elif polite:
+                process.terminate()
+            else:
+                process.kill()
         try:
             process.wait(timeout=timeout)
             return
@@ -392,6 +399,8 @@ def _terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
 def _bindable(port: int = 0) -> int | None:
     """``port`` (0: any) if it can be bound on 127.0.0.1 now, else ``None``."""
     with socket.socket() as probe:
+        if os.name == "posix":  # as uvicorn binds: a just-closed port in TIME_WAIT is usable
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -192,30 +192,20 @@ def _reusable(folder: Path, now: datetime) -> DemoPki | None:
 def _generate(folder: Path, now: datetime) -> None:
     root_key, intermediate_key, office_key = (_rsa_key() for _ in range(3))
     start = now - timedelta(days=1)  # a clock a little behind still accepts them
-    root_name = _authority_name(ROOT_NAME)
-    root = _certificate(
-        root_name, root_name, root_key.public_key(), root_key, start, start + AUTHORITY_LIFETIME
-    ).add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    root_cert = _sign_authority(root, root_key)
-    intermediate = _certificate(
-        _authority_name(INTERMEDIATE_NAME),
-        root_name,
-        intermediate_key.public_key(),
-        root_key,
-        start,
-        start + AUTHORITY_LIFETIME - timedelta(days=1),
-    ).add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-    intermediate_cert = _sign_authority(intermediate, root_key)
-    office_cert = _office_certificate(office_key, intermediate_cert, intermediate_key, start)
+    root = _authority(ROOT_NAME, root_key, root_key, None, start, AUTHORITY_LIFETIME)
+    intermediate = _authority(
+        INTERMEDIATE_NAME, intermediate_key, root_key, root, start, AUTHORITY_LIFETIME
+    )
+    office = _office_certificate(office_key, intermediate, intermediate_key, start)
     password = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(10))
 
     der = serialization.Encoding.DER
     (folder / TRUST_FOLDER).mkdir(exist_ok=True)
     for target in (folder, folder / TRUST_FOLDER):
-        _write(target / ROOT_FILE, root_cert.public_bytes(der))
-        _write(target / INTERMEDIATE_FILE, intermediate_cert.public_bytes(der))
+        _write(target / ROOT_FILE, root.public_bytes(der))
+        _write(target / INTERMEDIATE_FILE, intermediate.public_bytes(der))
     _write(folder / AUTHORITY_KEY, _pem(intermediate_key), private=True)
-    _write(folder / OFFICE_CER, office_cert.public_bytes(der))
+    _write(folder / OFFICE_CER, office.public_bytes(der))
     _write(folder / OFFICE_KEY, sat_encrypted_key(office_key, password), private=True)
     _write(folder / PASSWORD_FILE, (password + "\n").encode("utf-8"), private=True)
 
@@ -224,14 +214,21 @@ def _rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _authority_name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "MX"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANIZATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _key_usage(*granted: str) -> x509.KeyUsage:
+    return x509.KeyUsage(**{name: name in granted for name in _KEY_USAGES})
 
 
 def _certificate(
@@ -240,7 +237,7 @@ def _certificate(
     public_key: rsa.RSAPublicKey,
     issuer_key: rsa.RSAPrivateKey,
     not_before: datetime,
-    not_after: datetime,
+    lifetime: timedelta,
     serial: int | None = None,
 ) -> x509.CertificateBuilder:
     return (
@@ -250,7 +247,7 @@ def _certificate(
         .public_key(public_key)
         .serial_number(serial or x509.random_serial_number())
         .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        .not_valid_after(not_before + lifetime)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
@@ -259,21 +256,29 @@ def _certificate(
     )
 
 
-def _sign_authority(
-    builder: x509.CertificateBuilder, issuer_key: rsa.RSAPrivateKey
+def _authority(
+    common_name: str,
+    key: rsa.RSAPrivateKey,
+    issuer_key: rsa.RSAPrivateKey,
+    issuer: x509.Certificate | None,  # None: self-signed (the root)
+    start: datetime,
+    lifetime: timedelta,
 ) -> x509.Certificate:
-    usage = x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "MX"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
     )
-    return builder.add_extension(usage, critical=True).sign(issuer_key, hashes.SHA256())
+    issuer_name = issuer.subject if issuer is not None else subject
+    constraints = x509.BasicConstraints(ca=True, path_length=None if issuer is None else 0)
+    return (
+        _certificate(subject, issuer_name, key.public_key(), issuer_key, start, lifetime)
+        .add_extension(constraints, critical=True)
+        .add_extension(_key_usage("key_cert_sign", "crl_sign"), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
 
 
 def _office_certificate(
@@ -282,7 +287,7 @@ def _office_certificate(
     issuer_key: rsa.RSAPrivateKey,
     start: datetime,
 ) -> x509.Certificate:
-    printable = _ASN1Type.PrintableString
+    printable = _ASN1Type.PrintableString  # as SAT writes the RFC and CURP
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, OFFICE_NAME),
@@ -298,28 +303,15 @@ def _office_certificate(
             x509.NameAttribute(NameOID.SERIAL_NUMBER, f" / {REPRESENTATIVE_CURP}", _type=printable),
         ]
     )
-    usage = x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=True,
-        key_agreement=True,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
+    usage = _key_usage(
+        "digital_signature", "content_commitment", "data_encipherment", "key_agreement"
     )
     purposes = [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
+    serial = int.from_bytes(CERTIFICATE_NUMBER.encode("ascii"), "big")
     # Like SAT's e.firma: no AIA and no CRL distribution point.
     return (
         _certificate(
-            subject,
-            issuer.subject,
-            key.public_key(),
-            issuer_key,
-            start,
-            start + OFFICE_LIFETIME,
-            serial=int.from_bytes(CERTIFICATE_NUMBER.encode("ascii"), "big"),
+            subject, issuer.subject, key.public_key(), issuer_key, start, OFFICE_LIFETIME, serial
         )
         .add_extension(usage, critical=True)
         .add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
@@ -445,10 +437,9 @@ class DemoOcspResponder:
             request = ocsp.load_der_ocsp_request(request_der)
         except ValueError:
             return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
-        algorithm = request.hash_algorithm
-        if request.serial_number != self._certificate.serial_number or not _names(
-            self._issuer, request, algorithm
-        ):
+        # The serial alone decides: the answer names the demo authority, and a client that asked
+        # about another authority's certificate refuses it for that (signing.ocsp_answer).
+        if request.serial_number != self._certificate.serial_number:
             return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
         now = datetime.now(UTC).replace(microsecond=0)
         response = (
@@ -456,7 +447,7 @@ class DemoOcspResponder:
             .add_response(
                 cert=self._certificate,
                 issuer=self._issuer,
-                algorithm=algorithm,
+                algorithm=request.hash_algorithm,
                 cert_status=ocsp.OCSPCertStatus.GOOD,
                 this_update=now,
                 next_update=now + timedelta(hours=1),
@@ -467,22 +458,6 @@ class DemoOcspResponder:
             .sign(self._key, hashes.SHA256())
         )
         return response.public_bytes(serialization.Encoding.DER)
-
-
-def _names(issuer: x509.Certificate, request: ocsp.OCSPRequest, algorithm: object) -> bool:
-    assert isinstance(algorithm, hashes.HashAlgorithm)
-    name_hash = hashes.Hash(algorithm)
-    name_hash.update(issuer.subject.public_bytes())
-    key_hash = hashes.Hash(algorithm)
-    key_hash.update(
-        issuer.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.PKCS1
-        )
-    )
-    return (
-        name_hash.finalize() == request.issuer_name_hash
-        and key_hash.finalize() == request.issuer_key_hash
-    )
 
 
 def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:

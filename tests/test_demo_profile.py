@@ -44,6 +44,7 @@ from signing.demo_pki import DemoOcspResponder, create_demo_pki
 from signing.revocation import RevocationChecker
 from signing.trust import trust_store_from_settings
 from signing.verify import verify_pdf
+from sync import enrolment
 from sync.controls import SyncControls
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +163,10 @@ def test_demo_efirma_unlocks_and_seals_an_acuse_that_verifies_with_the_mark(
         sealed = AcuseService(store, settings).seal(folio, unlocked.signer)
         trust = trust_store_from_settings(settings)
         report = verify_pdf(sealed.pdf, trust=trust, revocation=RevocationChecker(ocsp.url))
+        other = RevocationChecker(ocsp.url).check(
+            profile.efirma.intermediate_cer.read_bytes(), profile.efirma.root_cer.read_bytes()
+        )
+    assert other.status == "desconocido"  # the responder answers for the demo e.firma only
 
     assert sealed.sealed and report.ok, report.verdict
     [signature] = report.signatures
@@ -243,6 +248,16 @@ def test_backend_starts_syncs_a_filing_and_stops_cleanly(profile: DemoProfile) -
     assert port_is_closed(port) and wait_for_exit(pid, 0)
     assert "OFICIALIA_BACKEND_URL" not in os.environ
     assert "Shutting down" in backend.log_path.read_text(encoding="utf-8")
+
+
+def test_the_next_run_reuses_the_port_and_the_enrolment(profile: DemoProfile) -> None:
+    with DemoBackend(profile) as first, Store(profile.data_dir) as store:
+        url = first.url
+        device = enrolment.current(store.reader())
+    with DemoBackend(profile) as again, Store(profile.data_dir) as store:
+        assert again.url == url
+        assert enrolment.current(store.reader()) == device
+        assert SyncControls(store, again.settings).sync_now().online
 
 
 def test_a_backend_that_does_not_answer_in_time_names_its_log(profile: DemoProfile) -> None:
