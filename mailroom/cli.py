@@ -143,9 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_store_check)
 
-    book = commands.add_parser("libro", parents=[common], help="libro de registro del día en CSV")
+    book = commands.add_parser(
+        "libro", parents=[common], help="libro de registro de un día o un periodo (CSV y PDF)"
+    )
     book.add_argument("--fecha", type=_date, default=None, help="AAAA-MM-DD (hoy si se omite)")
+    book.add_argument("--desde", type=_date, default=None, help="AAAA-MM-DD: inicio del periodo")
+    book.add_argument("--hasta", type=_date, default=None, help="AAAA-MM-DD: fin (hoy si se omite)")
     book.add_argument("-o", "--output", type=Path, help="archivo CSV (salida estándar si se omite)")
+    book.add_argument("--pdf", type=Path, help="archivo PDF imprimible")
     book.set_defaults(handler=cmd_libro)
 
     add_signing_commands(commands, common)
@@ -400,14 +405,30 @@ def cmd_store_check(args: argparse.Namespace, store: Store, settings: Settings) 
 
 
 def cmd_libro(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    day = args.fecha or _today(settings)
+    from mailroom import libro_pdf
+    from mailroom.clock import SystemClock
+
+    period = _libro_period(args, settings)
+    if args.pdf:
+        printed = libro_pdf.export_pdf(
+            store.reader(), period, args.pdf, settings, SystemClock(settings.zone).now()
+        )
+        print(f"{printed.totals.summary} {period.label} en {args.pdf}", file=sys.stderr)
     if args.output:
-        with args.output.open("w", newline="", encoding="utf-8") as out:
-            count = libro.write_csv(store.reader(), day, out)
-        print(f"{count} escritos del {day.isoformat()} en {args.output}", file=sys.stderr)
-    else:
-        libro.write_csv(store.reader(), day, sys.stdout)
+        totals = libro.export_csv(store.reader(), period, args.output)
+        print(f"{totals.summary} {period.label} en {args.output}", file=sys.stderr)
+    elif not args.pdf:
+        libro.write_csv_rows(store.reader(), period, sys.stdout)
     return 0
+
+
+def _libro_period(args: argparse.Namespace, settings: Settings) -> libro.Period:
+    if args.fecha and (args.desde or args.hasta):
+        raise InvalidInput("Use --fecha para un día o --desde/--hasta para un periodo, no ambos.")
+    if args.fecha or not (args.desde or args.hasta):
+        return libro.Period.day(args.fecha or _today(settings))
+    last = args.hasta or _today(settings)
+    return libro.Period(args.desde or last, last)
 
 
 def _today(settings: Settings) -> date:

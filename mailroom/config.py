@@ -40,6 +40,7 @@ class Settings:
     max_pdf_pages: int = 2000
     max_image_megapixels: int = 120
     max_file_megabytes: int = 512
+    scanner: str = ""  # default page source for the desktop's "Digitalizar": sane:…, folder:…
     acuse_verification_url: str = "https://verifica.example.gob.mx/acuse"
     ocsp_url: str = "https://cfdi.sat.gob.mx/edofiel"
     tsa_url: str = ""
@@ -205,6 +206,13 @@ def _validate(settings: Settings) -> None:
         )
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
+    scheme, separator, rest = settings.scanner.partition(":")
+    if settings.scanner and not (separator and (scheme == "sane" or (scheme == "folder" and rest))):
+        raise ConfigError(
+            f"El ajuste scanner {settings.scanner!r} no es válido: use sane:DISPOSITIVO "
+            "(p. ej. sane:test:0) o folder:CARPETA; vacío usa el primer escáner que se encuentre.",
+            setting="scanner",
+        )
     for name in (
         "default_dpi",
         "max_pdf_pages",
