@@ -162,7 +162,7 @@ def _write_config(folder: Path, pki: DemoPki) -> None:
     wanted = {**CONFIG_DEFAULTS, **current, **enforced}
     if wanted != current:
         text = "".join(f"{key} = {_toml(value)}\n" for key, value in wanted.items())
-        temporary = path.with_name(path.name + ".tmp")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two apps starting at once
         temporary.write_text("# Perfil de demostración de Oficialía (make run)\n" + text, "utf-8")
         os.replace(temporary, path)
 
