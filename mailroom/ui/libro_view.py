@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -211,10 +212,13 @@ class LibroView(QWidget):
         if period is None:
             return
         self.message.setText(self.tr("Cargando el libro…"))
-        op = functools.partial(_preview_op, self.store, period)
+        op = self._job(period).preview
         self.runner.run(
             op, name="libro", on_success=self._show, on_failure=self._failed, owner=self
         )
+
+    def _job(self, period: Period) -> _Job:
+        return _Job(self.store, self.settings, period, self.clock.now())
 
     def _valid_period(self) -> Period | None:
         try:
@@ -312,9 +316,7 @@ class LibroView(QWidget):
             return
         self._enable_outputs(False)
         self.message.setText(self.tr("Guardando {0}…").format(Path(path).name))
-        op = functools.partial(
-            _export_op, self.store, self.settings, period, Path(path), kind, self.clock.now()
-        )
+        op = functools.partial(self._job(period).export, Path(path), kind)
         self.runner.run(
             op, name=f"libro_{kind}", on_success=self._saved, on_failure=self._failed, owner=self
         )
@@ -352,9 +354,7 @@ class LibroView(QWidget):
         self._printing = True
         self._enable_outputs(False)
         self.message.setText(self.tr("Preparando la impresión…"))
-        op = functools.partial(
-            _print_op, self.store, self.settings, period, printer, self.clock.now()
-        )
+        op = functools.partial(self._job(period).print, printer)
         self.runner.run(
             op,
             name="imprimir_libro",
@@ -383,38 +383,33 @@ class LibroView(QWidget):
 # -- the ops (worker threads: no widget here) -------------------------------------------------
 
 
-def _preview_op(store: Store, period: Period, context: TaskContext) -> LibroPreview:
-    return libro.preview(store.reader(), period)
+@dataclass(frozen=True)
+class _Job:
+    """What an op needs, taken on the GUI thread; its methods run in a worker (no widget)."""
 
+    store: Store
+    settings: Settings
+    period: Period
+    printed_at: datetime
 
-def _export_op(
-    store: Store,
-    settings: Settings,
-    period: Period,
-    path: Path,
-    kind: str,
-    printed_at: datetime,
-    context: TaskContext,
-) -> tuple[str, LibroTotals]:
-    if kind == "pdf":
-        document = libro_pdf.export_pdf(
-            store.reader(), period, path, settings, printed_at, progress=context.progress
+    def preview(self, context: TaskContext) -> LibroPreview:
+        return libro.preview(self.store.reader(), self.period)
+
+    def export(self, path: Path, kind: str, context: TaskContext) -> tuple[str, LibroTotals]:
+        db, period = self.store.reader(), self.period
+        if kind == "csv":
+            return str(path), libro.export_csv(db, period, path)
+        written = libro_pdf.export_pdf(
+            db, period, path, self.settings, self.printed_at, progress=context.progress
         )
-        return str(path), document.totals
-    return str(path), libro.export_csv(store.reader(), period, path)
+        return str(path), written.totals
 
-
-def _print_op(
-    store: Store,
-    settings: Settings,
-    period: Period,
-    printer: QPrinter,
-    printed_at: datetime,
-    context: TaskContext,
-) -> tuple[int, LibroTotals]:
-    document = libro_pdf.render(store.reader(), period, settings, printed_at)
-    context.check_cancelled()
-    return paint_pdf(document.data, printer, context), document.totals
+    def print(self, printer: QPrinter, context: TaskContext) -> tuple[int, LibroTotals]:
+        document = libro_pdf.render(
+            self.store.reader(), self.period, self.settings, self.printed_at
+        )
+        context.check_cancelled()
+        return paint_pdf(document.data, printer, context), document.totals
 
 
 def new_printer() -> QPrinter:
