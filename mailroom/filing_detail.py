@@ -121,6 +121,16 @@ class FilingDetailService:
             acuse_problem=problem,
         )
 
+    def departments(self) -> list[str]:
+        """Departments a filing can be routed to: the backend's catalog and every area already
+        addressed or routed here (an office without a catalog yet still gets a list)."""
+        rows = self.store.reader().execute(
+            "SELECT name FROM catalog_items WHERE catalog = 'departments' "
+            "UNION SELECT area FROM filing_addressees UNION SELECT area FROM filing_routes "
+            "ORDER BY 1"
+        )
+        return [row[0] for row in rows]
+
     def history(self, filing_id: str) -> list[HistoryEntry]:
         rows = self.store.reader().query(
             "SELECT seq, at, actor, kind, payload FROM events WHERE filing_uuid = ? ORDER BY seq",
@@ -170,11 +180,11 @@ class FilingDetailService:
             )
         seal = seals[-1]
         valid = report.ok and altered is None
-        headline = altered or ("Sello válido." if valid else "El sello del acuse NO es válido.")
+        verdicts = [altered or "", *(s.verdict for s in report.signatures)]
         return SignatureSummary(
             state="valida" if valid else "invalida",
-            headline=headline,
-            verdict=" ".join(s.verdict for s in report.signatures),
+            headline="Sello válido." if valid else "El sello del acuse NO es válido.",
+            verdict=" ".join(v for v in verdicts if v),
             signer=seal.signer,
             rfc=seal.rfc,
             certificate_number=seal.certificate_number,

@@ -24,8 +24,8 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
-from PySide6.QtCore import QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -279,6 +279,9 @@ class PdfView(QWidget):
         self.scroll_area.setWidget(self.canvas)
         self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroll_area.verticalScrollBar().valueChanged.connect(self._schedule)
+        # Always there, so that fitting the width never makes it appear and the width change.
+        self.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.scroll_area.viewport().installEventFilter(self)
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(30)  # coalesces a scroll's many steps into one pass
@@ -368,10 +371,14 @@ class PdfView(QWidget):
 
     # -- layout and rendering ---------------------------------------------------------------
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        if self.mode is ZoomMode.FIT_WIDTH and self.canvas.specs:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # The viewport's own resize, not the view's: inside a tab shown for the first time the
+        # view is resized before its scroll area has placed the viewport.
+        fitting = self.mode is ZoomMode.FIT_WIDTH and bool(self.canvas.specs)
+        stale = self.canvas.width() != self.scroll_area.viewport().width()
+        if fitting and stale and event.type() == QEvent.Type.Resize:
             self._lay_out(self.canvas.specs)
+        return False
 
     def _lay_out(self, specs: list[PageSpec]) -> None:
         width = self.scroll_area.viewport().width()
