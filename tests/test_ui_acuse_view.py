@@ -11,7 +11,9 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QMainWindow
 
 from mailroom.acuses import AcuseService, StoredAcuse
 from mailroom.clock import FixedClock
@@ -199,3 +201,29 @@ def test_save_pdf_writes_the_stored_acuse_and_explains_a_bad_folder(
     message = preview.message_label.text()
     assert message.startswith(f"No se pudo guardar el PDF en {blocker / 'acuse.pdf'}")
     assert message.endswith("Elija otra carpeta o revise el espacio libre.")
+
+
+def test_inside_a_window_with_its_own_print_action_ctrl_p_is_not_ambiguous(
+    qtbot, runner, pki_store, pki_settings, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Two live Ctrl+P shortcuts make Qt run neither; the window's action must win."""
+    folio = register_sample(pki_store, pki_settings, clock)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    preview = AcusePreview(runner)
+    window.setCentralWidget(preview)
+    action = QAction("Imprimir acuse", window)
+    action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
+    action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    action.triggered.connect(preview.print_acuse)
+    window.addAction(action)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(preview.view.page_rendered, timeout=10_000):
+        preview.show_acuse(AcuseService(pki_store, pki_settings, clock).current(folio))
+    preview.print_button.setFocus()
+
+    with qtbot.waitSignal(action.triggered, timeout=5000):
+        qtbot.keyClick(preview.print_button, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert preview.print_dialog is not None and preview.print_dialog.isVisible()
+    preview.print_dialog.reject()

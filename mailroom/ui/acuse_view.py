@@ -87,7 +87,13 @@ class AcusePreview(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message_label)
         layout.addWidget(self.view, 1)
+        self._say("")
         self._enable(False)
+
+    def _say(self, text: str) -> None:
+        """The line under the buttons: printing, saved, or what went wrong; hidden when empty."""
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
 
     def _enable(self, enabled: bool) -> None:
         for widget in (self.print_button, self.save_button, self.print_action):
@@ -103,10 +109,9 @@ class AcusePreview(QWidget):
 
     def _window_prints(self) -> bool:
         keys = QKeySequence(PRINT_SHORTCUT)
+        window_wide = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
         return any(
-            action is not self.print_action
-            and action.shortcut() == keys
-            and action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut
+            action.shortcut() == keys and action.shortcutContext() in window_wide
             for action in self.window().findChildren(QAction)
         )
 
@@ -114,7 +119,7 @@ class AcusePreview(QWidget):
 
     def show_acuse(self, acuse: StoredAcuse) -> None:
         self.acuse = acuse
-        self.message_label.clear()
+        self._say("")
         if acuse.sealed:
             when = acuse.sealed_at.strftime("%Y-%m-%d %H:%M") if acuse.sealed_at else ""
             text = self.tr("Acuse sellado con la e.firma ({0}) el {1}; RFC {2}.").format(
@@ -159,7 +164,7 @@ class AcusePreview(QWidget):
         if self.acuse is None or self._job is not None:
             return
         self._enable(False)
-        self.message_label.setText(self.tr("Imprimiendo…"))
+        self._say(self.tr("Imprimiendo…"))
         self._job = _PrintJob(self.runner, printer, self.acuse.pdf, self)
         self._job.finished.connect(self._printed)
         self._job.failed.connect(self._print_failed)
@@ -169,14 +174,14 @@ class AcusePreview(QWidget):
     def _printed(self, target: str) -> None:
         self._job = None
         self._enable(self.acuse is not None)
-        self.message_label.setText(self.tr("Acuse enviado a {0}.").format(target))
+        self._say(self.tr("Acuse enviado a {0}.").format(target))
         self.printed.emit(target)
 
     @Slot(str)
     def _print_failed(self, message: str) -> None:
         self._job = None
         self._enable(self.acuse is not None)
-        self.message_label.setText(message)
+        self._say(message)
         self.print_failed.emit(message)
 
     # -- saving -----------------------------------------------------------------------------
@@ -208,11 +213,11 @@ class AcusePreview(QWidget):
         )
 
     def _saved(self, path: Path) -> None:
-        self.message_label.setText(self.tr("Acuse guardado en {0}.").format(path))
+        self._say(self.tr("Acuse guardado en {0}.").format(path))
         self.saved.emit(str(path))
 
     def _save_failed(self, error: OficialiaError) -> None:
-        self.message_label.setText(error.message)
+        self._say(error.message)
 
 
 class SealCheckPanel(QWidget):
