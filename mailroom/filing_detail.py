@@ -1,6 +1,7 @@
-"""What the filing detail screen shows, read without Qt: the filing, where its pages are, the OCR
-text of each page, its routes, its acuse, the audit history in Spanish, and the check of the
-acuse's seal (the same ``signing.verify.verify_pdf`` that ``oficialia verify`` runs).
+"""What the filing detail screen shows, read without Qt: the filing, where its pages are (and their
+sizes, for the page viewer), the OCR text of each page, its routes, its acuse, the audit history
+in Spanish, and the check of the acuse's seal (``signing.verify.verify_pdf``, as ``oficialia
+verify`` runs it).
 
 The clerk app calls :class:`FilingDetailService` through its task helper: reading the filing is
 quick, but checking the seal may ask SAT's OCSP responder and takes a second even offline, so
@@ -12,18 +13,22 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
+from PIL import Image
+
 from mailroom.acuses import AcuseService, StoredAcuse
 from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
-from mailroom.errors import IntegrityProblem, OficialiaError, StorageError
+from mailroom.errors import IntegrityProblem, OficialiaError, StorageError, UnreadableFile
 from mailroom.filings import get_filing, ocr_progress
 from mailroom.models import Document, Filing, OcrProgress, OcrStatus
+from mailroom.pdfium import pdfium_lock
 from mailroom.routing import ROLE_LABELS, Route, routes, status_label
 from mailroom.store import Store
 
@@ -38,6 +43,70 @@ class PageRef:
     index: int = 0
     is_pdf: bool = True
     dpi: int = 300  # for an image that does not say its resolution
+
+
+PdfSource = bytes | Path
+
+
+# -- page sizes, for the page viewer (off the GUI thread) ---------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to show: where it comes from and its size in points (1/72 in)."""
+
+    source: PdfSource
+    index: int
+    is_pdf: bool
+    width_pt: float
+    height_pt: float
+
+
+def measure_pdf(source: PdfSource) -> list[PageSpec]:
+    """Every page of a PDF with its size; raises ``UnreadableFile`` for a PDF PDFium refuses."""
+    with pdfium_lock:
+        try:
+            document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        except (pdfium.PdfiumError, OSError) as error:
+            raise UnreadableFile(
+                f"No se pudo abrir el PDF para mostrarlo ({error}).", path=str(source)[:80]
+            ) from error
+        try:
+            return [
+                PageSpec(source, index, True, *document[index].get_size())
+                for index in range(len(document))
+            ]
+        finally:
+            document.close()
+
+
+def measure_pages(refs: Sequence[PageRef]) -> list[PageSpec]:
+    """Sizes of pages named by reference (PDF pages or page images)."""
+    specs: list[PageSpec] = []
+    pdfs: dict[Path, list[PageSpec]] = {}
+    for ref in refs:
+        if ref.is_pdf:
+            if ref.path not in pdfs:
+                pdfs[ref.path] = measure_pdf(ref.path)
+            specs.append(pdfs[ref.path][ref.index])
+        else:
+            specs.append(_measure_image(ref))
+    return specs
+
+
+def _measure_image(ref: PageRef) -> PageSpec:
+    try:
+        with Image.open(ref.path) as image:
+            image.seek(ref.index)
+            dpi = image.info.get("dpi", (ref.dpi, ref.dpi))[0] or ref.dpi
+            width, height = image.size
+    except (OSError, EOFError, ValueError) as error:
+        raise UnreadableFile(
+            f"No se pudo abrir la imagen de la página para mostrarla ({error}).",
+            path=str(ref.path),
+        ) from error
+    dpi = float(dpi) if float(dpi) > 1 else float(ref.dpi)
+    return PageSpec(ref.path, ref.index, False, width * 72 / dpi, height * 72 / dpi)
 
 
 @dataclass(frozen=True)
@@ -249,21 +318,11 @@ class FilingDetailService:
 
 
 def _texts(filing: Filing) -> list[PageText]:
-    texts: list[PageText] = []
-    for document in filing.documents:
-        for page in document.pages:
-            texts.append(
-                PageText(
-                    len(texts) + 1,
-                    document.filename,
-                    page.page_no,
-                    page.ocr_status,
-                    page.confidence,
-                    page.text,
-                    page.error,
-                )
-            )
-    return texts
+    pages = [(d.filename, page) for d in filing.documents for page in d.pages]
+    return [
+        PageText(n, name, p.page_no, p.ocr_status, p.confidence, p.text, p.error)
+        for n, (name, p) in enumerate(pages, start=1)
+    ]
 
 
 def export_pdf(data: bytes, target: Path) -> Path:

@@ -221,20 +221,7 @@ class RoutingService:
                 f"El escrito {row['folio']} ya está {status_label(before)}; no se turna de nuevo.",
                 folio=row["folio"],
             )
-        current = {r.area: r.role for r in routes(db, row["uuid"])}
-        for addressee in wanted:
-            if current.get(addressee.area) is addressee.role:
-                raise InvalidInput(
-                    f"El escrito {row['folio']} ya se turnó a {addressee.area} "
-                    f"({ROLE_LABELS[addressee.role]}).",
-                    field="area",
-                )
-        after_routing = {**current, **{a.area: a.role for a in wanted}}
-        if AreaRole.DIRECTO not in after_routing.values():
-            raise InvalidInput(
-                "Turne el escrito al menos a un área con turno directo; las copias solo informan.",
-                field="role",
-            )
+        _check_new_routes(row["folio"], {r.area: r.role for r in routes(db, row["uuid"])}, wanted)
         after = FilingStatus.TURNADA if before is FilingStatus.REGISTRADA else before
         payload = {
             "folio": row["folio"],
@@ -322,6 +309,22 @@ def _open_status(row: dict[str, Any]) -> FilingStatus:
             f"El escrito {row['folio']} está cancelado; ya no admite cambios.", folio=row["folio"]
         )
     return status
+
+
+def _check_new_routes(folio: str, current: dict[str, AreaRole], wanted: list[Addressee]) -> None:
+    for addressee in wanted:
+        if current.get(addressee.area) is addressee.role:
+            raise InvalidInput(
+                f"El escrito {folio} ya se turnó a {addressee.area} "
+                f"({ROLE_LABELS[addressee.role]}).",
+                field="area",
+            )
+    after_routing = {**current, **{a.area: a.role for a in wanted}}
+    if AreaRole.DIRECTO not in after_routing.values():
+        raise InvalidInput(
+            "Turne el escrito al menos a un área con turno directo; las copias solo informan.",
+            field="role",
+        )
 
 
 def _check_step(folio: str, before: FilingStatus, target: FilingStatus) -> None:

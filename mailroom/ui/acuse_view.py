@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from mailroom.acuses import StoredAcuse
 from mailroom.errors import OficialiaError
-from mailroom.filing_detail import SignatureSummary, export_pdf
-from mailroom.ui.pdf_view import PageSpec, PdfView, measure_pdf, render_page
+from mailroom.filing_detail import PageSpec, SignatureSummary, export_pdf, measure_pdf
+from mailroom.ui.pdf_view import PdfView, render_page
 from mailroom.ui.tasks import TaskContext, TaskRunner
 
 MAX_PRINT_DPI = 300  # QPrinter's "high resolution" is 1200 dpi: 119 Mpx per page, 4 s to render

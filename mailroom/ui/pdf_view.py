@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mailroom.errors import OficialiaError, UnreadableFile
-from mailroom.filing_detail import PageRef
+from mailroom.errors import OficialiaError
+from mailroom.filing_detail import PageRef, PageSpec, PdfSource, measure_pages, measure_pdf
 from mailroom.pdfium import pdfium_lock
 from mailroom.ui.tasks import TaskContext, TaskRunner
 
@@ -46,73 +46,13 @@ MAX_IN_FLIGHT = 3  # renders queued at once: a fast scroll must not queue every 
 KEEP_AROUND = 4  # pages beyond the visible ones whose images are kept
 WHITE = QColor(255, 255, 255)
 
-PdfSource = bytes | Path
-
 
 class ZoomMode(Enum):
     FIT_WIDTH = "ancho"
     ACTUAL_SIZE = "100"
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    """One page to show: where it comes from and its size in points (1/72 in)."""
-
-    source: PdfSource
-    index: int
-    is_pdf: bool
-    width_pt: float
-    height_pt: float
-
-
 # -- off the GUI thread ---------------------------------------------------------------------------
-
-
-def measure_pdf(source: PdfSource) -> list[PageSpec]:
-    """Every page of a PDF with its size; raises ``UnreadableFile`` for a PDF PDFium refuses."""
-    with pdfium_lock:
-        try:
-            document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
-        except (pdfium.PdfiumError, OSError) as error:
-            raise UnreadableFile(
-                f"No se pudo abrir el PDF para mostrarlo ({error}).", path=str(source)[:80]
-            ) from error
-        try:
-            return [
-                PageSpec(source, index, True, *document[index].get_size())
-                for index in range(len(document))
-            ]
-        finally:
-            document.close()
-
-
-def measure_pages(refs: Sequence[PageRef]) -> list[PageSpec]:
-    """Sizes of pages named by reference (PDF pages or page images)."""
-    specs: list[PageSpec] = []
-    pdfs: dict[Path, list[PageSpec]] = {}
-    for ref in refs:
-        if ref.is_pdf:
-            if ref.path not in pdfs:
-                pdfs[ref.path] = measure_pdf(ref.path)
-            specs.append(pdfs[ref.path][ref.index])
-        else:
-            specs.append(_measure_image(ref))
-    return specs
-
-
-def _measure_image(ref: PageRef) -> PageSpec:
-    try:
-        with Image.open(ref.path) as image:
-            image.seek(ref.index)
-            dpi = image.info.get("dpi", (ref.dpi, ref.dpi))[0] or ref.dpi
-            width, height = image.size
-    except (OSError, EOFError, ValueError) as error:
-        raise UnreadableFile(
-            f"No se pudo abrir la imagen de la página para mostrarla ({error}).",
-            path=str(ref.path),
-        ) from error
-    dpi = float(dpi) if float(dpi) > 1 else float(ref.dpi)
-    return PageSpec(ref.path, ref.index, False, width * 72 / dpi, height * 72 / dpi)
 
 
 def render_page(spec: PageSpec, width_px: int, height_px: int | None = None) -> QImage:
