@@ -191,3 +191,43 @@ def test_callbacks_skip_an_owner_qt_has_deleted(qtbot, runner: TaskRunner) -> No
     release.set()
     assert handle.wait(5000)
     assert handle.result == "tarde" and delivered == []
+
+
+def test_published_pieces_arrive_in_order_on_the_gui_thread_before_the_result(
+    qtbot, runner: TaskRunner
+) -> None:
+    def op(context: TaskContext) -> str:
+        for piece in range(30):
+            context.publish(piece)  # not throttled, unlike progress
+        return "completo"
+
+    seen: list[tuple[object, bool]] = []
+    handle = runner.run(op, on_published=lambda piece: seen.append((piece, _on_gui_thread())))
+    handle.succeeded.connect(lambda result: seen.append((result, _on_gui_thread())))
+    assert handle.wait(5000)
+    assert seen == [(piece, True) for piece in range(30)] + [("completo", True)]
+
+
+def test_pieces_of_a_cancelled_task_are_not_delivered(qtbot, runner: TaskRunner) -> None:
+    published = threading.Event()
+    release = threading.Event()
+
+    def op(context: TaskContext) -> None:
+        context.publish("primera")
+        published.set()
+        release.wait(5)
+        context.publish("después de cancelar")
+
+    seen: list[object] = []
+    handle = runner.run(op, on_published=seen.append)
+    assert published.wait(5)
+    qtbot.waitUntil(lambda: seen == ["primera"], timeout=5000)
+    handle.cancel()
+    release.set()
+    assert handle.wait(5000)
+    assert seen == ["primera"]
+
+
+def test_a_context_outside_a_runner_publishes_into_the_void() -> None:
+    context = TaskContext(progress=lambda done, total: None, cancel=threading.Event())
+    context.publish("nadie escucha")  # does not raise

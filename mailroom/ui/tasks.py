@@ -4,6 +4,9 @@ The rule (Anki's ``QueryOp``): the op never touches widgets. It gets a ``TaskCon
 progress, see whether the clerk cancelled) and returns a value or raises; the ``TaskHandle``
 delivers the result, the error (always an ``OficialiaError`` with a Spanish message) or the
 cancellation through signals emitted on the GUI thread, so slots may update widgets directly.
+An op that makes its result piece by piece (pages arriving from a scanner) may hand each piece
+over with ``context.publish(value)``: it arrives as ``published`` on the GUI thread, in order and
+before the outcome, and pieces of a cancelled task are not delivered.
 
 Why the handle re-emits: the worker emits private signals on a handle that lives on the GUI
 thread, which makes Qt queue them to that thread; the handle's own slots then emit the public
@@ -50,12 +53,19 @@ class TaskCrashed(OficialiaError):
     code = "error_inesperado"
 
 
+def _unpublished(value: object) -> None:
+    """A context made outside a runner (a unit test of an op) publishes into the void."""
+
+
 @dataclass(frozen=True)
 class TaskContext:
-    """What an op may use: ``progress(done, total)`` and the cancel flag. Nothing of Qt."""
+    """What an op may use: ``progress(done, total)``, ``publish(piece)`` and the cancel flag.
+    Nothing of Qt."""
 
     progress: Callable[[int, int | None], None]
     cancel: threading.Event
+    publish: Callable[[Any], None] = _unpublished
+    """Hand a partial result to the GUI thread (``TaskHandle.published``), unthrottled."""
 
     @property
     def cancelled(self) -> bool:
@@ -82,10 +92,12 @@ class TaskHandle(QObject, Generic[T]):
     failed = Signal(object)  # an OficialiaError; str(error) is the clerk's message
     cancelled = Signal()
     progressed = Signal(int, object)  # done, total (None when unknown)
+    published = Signal(object)  # a partial result the op handed over with context.publish
     finished = Signal()
 
     _completed = Signal(object)
     _reported = Signal(int, object)
+    _published = Signal(object)
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +108,7 @@ class TaskHandle(QObject, Generic[T]):
         self.error: OficialiaError | None = None
         self._completed.connect(self._on_completed)
         self._reported.connect(self._on_reported)
+        self._published.connect(self._on_published)
 
     def cancel(self) -> None:
         """Ask the op to stop; it is delivered as ``cancelled`` whatever it ends with."""
@@ -115,6 +128,13 @@ class TaskHandle(QObject, Generic[T]):
     def _on_reported(self, done: int, total: int | None) -> None:
         if not self.done:
             self.progressed.emit(done, total)
+
+    @Slot(object)
+    def _on_published(self, value: object) -> None:
+        # Queued in order with _completed, so every piece arrives before the outcome; once the
+        # clerk cancelled, pieces still in the queue are dropped with the rest of the work.
+        if not self.done and not self.cancel_event.is_set():
+            self.published.emit(value)
 
     @Slot(object)
     def _on_completed(self, outcome: _Outcome) -> None:
@@ -139,7 +159,9 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         handle = self.handle
-        context = TaskContext(progress=self._report, cancel=handle.cancel_event)
+        context = TaskContext(
+            progress=self._report, cancel=handle.cancel_event, publish=handle._published.emit
+        )
         try:
             outcome = _Outcome(value=self.op(context))
         except OficialiaError as error:
@@ -187,6 +209,7 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[OficialiaError], None] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        on_published: Callable[[Any], None] | None = None,
         owner: QObject | None = None,
     ) -> TaskHandle[T]:
         """Run ``op(context)`` off the GUI thread. The callbacks are connected before it starts,
@@ -198,6 +221,7 @@ class TaskRunner(QObject):
             (handle.succeeded, on_success),
             (handle.failed, on_failure),
             (handle.progressed, on_progress),
+            (handle.published, on_published),
         ):
             if callback is not None:
                 signal.connect(callback if owner is None else _while_alive(owner, callback))
