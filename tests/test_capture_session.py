@@ -16,7 +16,7 @@ from mailroom.capture.session import THUMBNAIL_SIZE, CaptureSession, register_ha
 from mailroom.clock import FixedClock
 from mailroom.config import Settings, load_settings
 from mailroom.drafts import DraftKind, DraftService, DraftState, NewDraft
-from mailroom.errors import InvalidInput, UnreadableFile
+from mailroom.errors import InvalidInput, StorageError, UnreadableFile
 from mailroom.filings import get_filing
 from mailroom.intake import IntakeService
 from mailroom.models import NewFiling, Sender
@@ -257,3 +257,17 @@ def test_clear_forgets_pages_and_history_and_removes_the_copies(
     assert list((settings.data_dir / "tmp").glob("captura-*")) == []
     with pytest.raises(InvalidInput, match="No hay páginas que registrar"):
         session.handoff()
+
+
+def test_a_handoff_that_cannot_be_written_leaves_nothing_behind(
+    session: CaptureSession, settings: Settings
+) -> None:
+    session.add(session.read(f"file:{JPEG}"))
+    session.add(session.read(f"file:{TIFF}"))
+    session.rotate(1, 90)  # the annexes become a scan PDF, the JPEG stays a file
+    original = session.state.segments[0].original
+    assert original is not None
+    original.unlink()  # its kept copy is gone (a clean-up of DATA/tmp, a full disk)
+    with pytest.raises(StorageError, match="No se pudieron preparar los archivos para registrar"):
+        session.handoff()
+    assert list((settings.data_dir / "tmp").glob("registro-*")) == []

@@ -29,7 +29,7 @@ import os
 import shutil
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,11 +53,12 @@ from mailroom.capture.results import CaptureLimits
 from mailroom.capture.sane_options import ScanSettings
 from mailroom.capture.scan_pdf import JPEG_QUALITY
 from mailroom.capture.sources import FileSource, open_source
+from mailroom.clock import Clock
 from mailroom.config import Settings
 from mailroom.drafts import Draft, DraftId, DraftKind, DraftService, _claim, _mark_registered
 from mailroom.errors import InvalidInput, StorageError
 from mailroom.fsutil import work_folder
-from mailroom.intake import IntakeService
+from mailroom.intake import AroundInsert, IntakeService
 from mailroom.models import FilingId, NewFiling, Registration
 from mailroom.ocr.orientation import turned_clockwise
 from mailroom.store import Store
@@ -399,20 +400,27 @@ class CaptureSession:
 
 
 def register_handoff(intake: IntakeService, new: NewFiling, handoff: Handoff) -> Registration:
-    """Register the capture; the drafts it used turn ``registrado`` in the same transaction
-    (a draft another clerk registered meanwhile refuses it, costing no folio)."""
-    if not handoff.drafts:
-        return intake.register(new, handoff.files, capture=handoff.report)
+    """Register the capture; the drafts it used turn ``registrado`` in the same transaction."""
+    around = claiming_drafts(handoff.drafts, intake.clock)
+    return intake.register(new, handoff.files, capture=handoff.report, around_insert=around)
+
+
+def claiming_drafts(drafts: Sequence[DraftId], clock: Clock) -> AroundInsert | None:
+    """For ``IntakeService.register(around_insert=)``: the drafts are claimed under the write
+    lock before the folio is taken (one another clerk registered meanwhile refuses the whole
+    registration, costing no folio) and marked registered with the new filing."""
+    if not drafts:
+        return None
 
     def claimed(db: sqlite_utils.Database, insert: Callable[[], FilingId]) -> FilingId:
-        for draft_id in handoff.drafts:
+        for draft_id in drafts:
             _claim(db, draft_id, DraftKind.NUEVO)
         filing_id = insert()
-        for draft_id in handoff.drafts:
-            _mark_registered(db, draft_id, filing_id, intake.clock.now())
+        for draft_id in drafts:
+            _mark_registered(db, draft_id, filing_id, clock.now())
         return filing_id
 
-    return intake.register(new, handoff.files, capture=handoff.report, around_insert=claimed)
+    return claimed
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -477,24 +485,24 @@ def _handed(
     cancel: threading.Event | None,
 ) -> Path:
     _stop_if_cancelled(cancel)
-    folder.mkdir()
-    if segment is not None and segment.original is not None:
-        target = folder / segment.original.name
-        try:
-            os.link(segment.original, target)  # same disk: no copy of a large PDF
-        except OSError:
-            shutil.copyfile(segment.original, target)
-        return target
-    target = folder / next(scan_names)
-    pdf = img2pdf.convert([_rendition(page) for page in pages], rotation=img2pdf.Rotation.ifvalid)
-    partial = target.with_suffix(".part")
     try:
-        partial.write_bytes(pdf)
+        folder.mkdir()
+        if segment is not None and segment.original is not None:
+            target = folder / segment.original.name
+            try:
+                os.link(segment.original, target)  # same disk: no copy of a large PDF
+            except OSError:
+                shutil.copyfile(segment.original, target)
+            return target
+        target = folder / next(scan_names)
+        rendered = [_rendition(page) for page in pages]
+        partial = target.with_suffix(".part")
+        partial.write_bytes(img2pdf.convert(rendered, rotation=img2pdf.Rotation.ifvalid))
         os.replace(partial, target)  # a reader never meets half a PDF under the real name
     except OSError as error:
         raise StorageError(
-            f"No se pudo guardar el PDF de la digitalización en {folder}: "
-            f"{error.strerror or error}. Revise el espacio libre en disco.",
+            f"No se pudieron preparar los archivos para registrar en {folder}: "
+            f"{error.strerror or error}. Revise el espacio libre en disco y los permisos.",
             path=folder,
         ) from error
     return target
