@@ -9,6 +9,10 @@ packages=(
   tesseract-ocr tesseract-ocr-spa tesseract-ocr-osd poppler-utils
   # Qt runtime libraries, so the desktop apps and their tests run offscreen.
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+  # ... and on a desktop (`make run`): Qt's xcb platform plugin needs these since Qt 6.5; the
+  # print dialog's CUPS plugin needs libcups2.
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libcups2
   # SANE and its `test` backend for scanner capture; python-sane has no wheel and is compiled
   # against libsane at `pip install` (libc6-dev: gcc alone does not bring the C headers when
   # recommends are skipped).

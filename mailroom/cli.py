@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mailroom import audit, filings, libro, search
+from mailroom.cli_app import add_app_commands
 from mailroom.cli_backend import add_backend_commands
 from mailroom.cli_firmas import add_firmas_commands
 from mailroom.cli_scan import (
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_separador_commands(commands, common)
     add_scan_commands(commands, common)
     add_watch_commands(commands, common)
+    add_app_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from mailroom.acuses import AcuseService, AcuseSigner, StoredAcuse
 from mailroom.capture.pages import CaptureReport
+from mailroom.capture.session import claiming_drafts
 from mailroom.config import Settings
+from mailroom.drafts import DraftId
 from mailroom.errors import OficialiaError
 from mailroom.filings import ocr_progress
 from mailroom.intake import IntakeService
@@ -83,12 +85,15 @@ class Workstation:
         files: Sequence[Path],
         *,
         capture: CaptureReport | None = None,
+        drafts: Sequence[DraftId] = (),
         signer: AcuseSigner | None = None,
     ) -> CounterOutcome:
-        """Register, then seal the acuse if a signer is given. A sealing failure (a revoked
-        certificate found meanwhile, a TSA that does not answer) does not undo the registration:
-        the clerk hands over the unsealed acuse and sees why."""
-        registration = self.intake.register(new, files, capture=capture)
+        """Register, then seal the acuse if a signer is given. ``drafts``: the watched folder's
+        drafts the capture used; they turn ``registrado`` in the registration's transaction. A
+        sealing failure (a revoked certificate found meanwhile, a TSA that does not answer) does
+        not undo the registration: the clerk hands over the unsealed acuse and sees why."""
+        around = claiming_drafts(drafts, self.intake.clock)
+        registration = self.intake.register(new, files, capture=capture, around_insert=around)
         folio = registration.filing.folio
         if signer is None:
             return CounterOutcome(

@@ -62,16 +62,21 @@ class SyncPanel(QGroupBox):
         self._build_layout()
 
     def _build_layout(self) -> None:
+        # Stacked, not in one row: the panel lives in a narrow column beside the counter's
+        # screens, and a long connection message must wrap rather than widen it.
+        self.connection_label.setWordWrap(True)
+        self.last_success_label.setWordWrap(True)
         header = QHBoxLayout()
-        header.addWidget(self.connection_label)
-        header.addStretch(1)
         header.addWidget(self.pending_label)
+        header.addStretch(1)
         header.addWidget(self.sync_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.connection_label)
         layout.addLayout(header)
         layout.addWidget(self.last_success_label)
         layout.addWidget(self._problems)
         layout.addWidget(self.message_label)
+        layout.addStretch(1)
 
     @Slot()
     def refresh(self) -> None:

@@ -1,0 +1,74 @@
+"""``oficialia mailroom``: the clerk's desktop app, on the configured data folder or (``--demo``)
+on the demo profile that ``make run`` opens on a fresh machine.
+
+PySide6 and the demo profile are imported only when the command runs: the headless commands
+never pay for Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from mailroom.config import ENV_HOME, Settings, default_data_dir, load_settings
+
+NO_DISPLAY_EXIT = 69  # EX_UNAVAILABLE
+
+NO_DISPLAY_MESSAGE = (
+    "No hay pantalla: la aplicación de ventanilla necesita un escritorio (no se encontró DISPLAY "
+    "ni WAYLAND_DISPLAY).\n"
+    "Para ver la demostración sin interfaz, que registra, procesa y busca las muestras:\n"
+    "  make demo        (o bien: .venv/bin/oficialia demo)\n"
+    "Para abrir la aplicación en una sesión gráfica remota: ssh -X, o un escritorio con Xvfb."
+)
+
+
+def add_app_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    app = commands.add_parser(
+        "mailroom", parents=[common], help="abrir la aplicación de ventanilla (escritorio)"
+    )
+    app.add_argument(
+        "--demo",
+        action="store_true",
+        help="perfil de demostración: e.firma y servidor de prueba, muestras para importar",
+    )
+    app.set_defaults(handler=cmd_mailroom, needs_store=False)
+
+
+def demo_data_dir() -> Path:
+    """The demo profile's own folder, beside (never inside) the office's real data."""
+    return default_data_dir().with_name(default_data_dir().name + "-demo")
+
+
+def cmd_mailroom(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    from mailroom.ui.app import has_display
+
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return NO_DISPLAY_EXIT
+    if args.demo:
+        return _run_demo_profile(args)
+    from mailroom.ui.app import run_app
+
+    return run_app(settings)
+
+
+def _run_demo_profile(args: argparse.Namespace) -> int:
+    from mailroom.demo_profile import DemoBackend, prepare_demo_profile
+    from mailroom.ui.app import EfirmaHint, run_app
+
+    explicit = getattr(args, "data_dir", None) or os.environ.get(ENV_HOME)
+    folder = Path(explicit) if explicit else demo_data_dir()
+    profile = prepare_demo_profile(folder)
+    print(f"Perfil de demostración en {folder}", file=sys.stderr)
+    hint = EfirmaHint(
+        profile.efirma_cer,
+        profile.efirma_key,
+        f"e.firma de DEMOSTRACIÓN; contraseña: {profile.efirma_password}",
+    )
+    with DemoBackend(profile) as backend:
+        settings = load_settings(folder)
+        return run_app(settings, backend_url=backend.url, efirma_hint=hint)

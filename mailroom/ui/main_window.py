@@ -1,0 +1,288 @@
+"""The clerk's main window: the counter's screens in tabs, sync status always on the right.
+
+The window only arranges screens and routes the counter's shortcuts to them; each screen talks to
+the Qt-free services of the ``Workstation`` through the one task helper. Background state (OCR
+queue, sync) is polled off the GUI thread every few seconds rather than pushed from worker
+threads: a worker never touches a widget, and a poll costs one small read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from mailroom.acuses import SealingReport
+from mailroom.efirma_unlock import UnlockedEfirma
+from mailroom.errors import OficialiaError
+from mailroom.ui.efirma import EfirmaDialog, EfirmaOpener, EfirmaSession, SealingIndicator
+from mailroom.ui.filing_detail import FilingDetail
+from mailroom.ui.inbox import InboxWidget
+from mailroom.ui.intake_screen import IntakeScreen
+from mailroom.ui.libro_view import LibroView
+from mailroom.ui.settings_dialog import SettingsDialog
+from mailroom.ui.sync_panel import SyncPanel
+from mailroom.ui.tasks import TaskContext, TaskRunner
+from mailroom.workstation import BackgroundStatus, Workstation
+
+STATUS_POLL_MS = 2000
+SYNC_POLL_MS = 5000
+SYNC_PANEL_WIDTH = 280
+
+
+class MainWindow(QMainWindow):
+    acuses_sealed = Signal(object)  # SealingReport: pending acuses sealed after an unlock
+
+    def __init__(
+        self,
+        workstation: Workstation,
+        runner: TaskRunner,
+        session: EfirmaSession,
+        opener: EfirmaOpener,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workstation = workstation
+        self.runner = runner
+        self.session = session
+        self._opener = opener
+        self._efirma_dialog: EfirmaDialog | None = None
+        self._settings_dialog: SettingsDialog | None = None
+        settings = workstation.settings
+        self.setWindowTitle(self.tr("Oficialía de Partes — {0}").format(settings.office_name))
+        self.intake = IntakeScreen(workstation, runner, session, parent=self)
+        self.inbox = InboxWidget(runner, workstation.store.reader, parent=self)
+        self.libro = LibroView(runner, workstation.store, settings, parent=self)
+        self.detail = FilingDetail(runner, workstation.store, settings, parent=self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.intake, self.tr("&Recepción"))
+        self.tabs.addTab(self.inbox, self.tr("&Bandeja"))
+        self.tabs.addTab(self.detail, self.tr("&Escrito"))
+        self.tabs.addTab(self.libro, self.tr("&Libro de registro"))
+        self.setCentralWidget(self.tabs)
+        self.sync_panel = SyncPanel(workstation.sync, runner, parent=self)
+        self._build_sync_dock()
+        self._build_status_bar()
+        self._build_actions()
+        self.intake.filing_registered.connect(self._filing_registered)
+        self.inbox.filing_opened.connect(self.open_filing)
+        self.session.unlocked.connect(self._seal_pending)
+        self.sync_panel.sync_finished.connect(self._sync_finished)
+        self._start_polling()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build_sync_dock(self) -> None:
+        dock = QDockWidget(self.tr("Sincronización"), self)
+        dock.setObjectName("panelSincronizacion")
+        # Always visible: the clerk must see at a glance whether filings are reaching the state.
+        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setTitleBarWidget(QWidget(dock))  # the panel's own title says what it is
+        dock.setWidget(self.sync_panel)
+        self.sync_panel.setMinimumWidth(SYNC_PANEL_WIDTH)
+        self.sync_panel.setMaximumWidth(SYNC_PANEL_WIDTH)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.sync_dock = dock
+
+    def _build_status_bar(self) -> None:
+        self.sealing_indicator = SealingIndicator(self.session, self)
+        self.ocr_label = QLabel(self)
+        self.ocr_label.setObjectName("estadoOcr")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.ocr_label)
+        bar.addPermanentWidget(self.sealing_indicator)
+
+    def _build_actions(self) -> None:
+        counter = self.menuBar().addMenu(self.tr("&Ventanilla"))
+        self.new_action = self._action(
+            counter, self.tr("&Nuevo escrito"), "Ctrl+N", self.new_filing
+        )
+        self.register_action = self._action(
+            counter, self.tr("&Registrar"), "Ctrl+Return", self.intake.register
+        )
+        self.print_action = self._action(
+            counter, self.tr("&Imprimir acuse"), QKeySequence.StandardKey.Print, self.print_acuse
+        )
+        self.search_action = self._action(
+            counter, self.tr("&Buscar"), QKeySequence.StandardKey.Find, self.focus_search
+        )
+        counter.addSeparator()
+        self._action(counter, self.tr("&Salir"), QKeySequence.StandardKey.Quit, self.close)
+        efirma = self.menuBar().addMenu(self.tr("e.&firma"))
+        self.unlock_action = self._action(
+            efirma, self.tr("&Abrir e.firma…"), "Ctrl+Shift+E", self.open_efirma_dialog
+        )
+        self._action(efirma, self.tr("&Cerrar e.firma"), "Ctrl+Shift+L", self.session.lock)
+        tools = self.menuBar().addMenu(self.tr("&Herramientas"))
+        self.sync_action = self._action(
+            tools, self.tr("&Sincronizar ahora"), "F5", self.sync_panel.sync_now
+        )
+        self.settings_action = self._action(
+            tools, self.tr("&Configuración…"), "Ctrl+,", self.open_settings
+        )
+
+    def _action(self, menu, text: str, shortcut, slot) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- the counter's actions ---------------------------------------------------------------
+
+    @Slot()
+    def new_filing(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.start_new()
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.inbox)
+        self.inbox.search.setFocus()
+        self.inbox.search.selectAll()
+
+    @Slot()
+    def print_acuse(self) -> None:
+        if self.tabs.currentWidget() is self.detail:
+            self.detail.print_acuse()
+        else:
+            self.intake.print_acuse()
+
+    @Slot(str)
+    def open_filing(self, folio_or_id: str) -> None:
+        self.detail.show_filing(folio_or_id)
+        self.tabs.setCurrentWidget(self.detail)
+
+    def efirma_dialog(self) -> EfirmaDialog:
+        if self._efirma_dialog is None:
+            self._efirma_dialog = EfirmaDialog(self._opener, self.runner, self.session, self)
+        return self._efirma_dialog
+
+    @Slot()
+    def open_efirma_dialog(self) -> None:
+        dialog = self.efirma_dialog()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.password_edit.setFocus()
+
+    def prefill_efirma(self, cer: Path, key: Path, note: str = "") -> None:
+        """Fill the unlock dialog's files (the demo profile's e.firma); the password is typed."""
+        dialog = self.efirma_dialog()
+        dialog.cer_edit.setText(str(cer))
+        dialog.key_edit.setText(str(key))
+        if note:
+            dialog.status_label.setText(note)
+
+    @Slot()
+    def open_settings(self) -> None:
+        if self._settings_dialog is None:
+            self._settings_dialog = SettingsDialog(
+                self.workstation.settings, self.runner, parent=self
+            )
+            self._settings_dialog.settings_saved.connect(self._settings_saved)
+        self._settings_dialog.open()
+
+    @Slot(object)
+    def _settings_saved(self, settings: object) -> None:
+        self.statusBar().showMessage(
+            self.tr("Configuración guardada; se aplica al volver a abrir la aplicación."), 10_000
+        )
+
+    # -- background state --------------------------------------------------------------------
+
+    @Slot(object)
+    def _filing_registered(self, registration: object) -> None:
+        self.inbox.apply()
+        self.sync_panel.refresh()
+        self.refresh_status()
+
+    @Slot(object)
+    def _seal_pending(self, efirma: UnlockedEfirma) -> None:
+        """Acuses registered while the e.firma was closed get their seal now."""
+        acuses, signer = self.workstation.acuses, efirma.signer
+
+        def op(context: TaskContext) -> SealingReport:
+            return acuses.seal_pending(signer)
+
+        self.runner.run(
+            op,
+            name="sellar_pendientes",
+            on_success=self._pending_sealed,
+            on_failure=self._background_failed,
+            owner=self,
+        )
+
+    def _pending_sealed(self, report: SealingReport) -> None:
+        if report.sealed:
+            self.statusBar().showMessage(
+                self.tr("%n acuse(s) pendiente(s) sellado(s).", "", len(report.sealed)), 10_000
+            )
+        for failure in report.failures:
+            self.statusBar().showMessage(failure.message, 15_000)
+        self.acuses_sealed.emit(report)
+
+    def _background_failed(self, error: OficialiaError) -> None:
+        self.statusBar().showMessage(error.message, 15_000)
+
+    def _start_polling(self) -> None:
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_POLL_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setInterval(SYNC_POLL_MS)
+        self._sync_timer.timeout.connect(self.sync_panel.refresh)
+        self._sync_timer.start()
+        self.refresh_status()
+        self.sync_panel.refresh()
+
+    @Slot()
+    def refresh_status(self) -> None:
+        workstation = self.workstation
+
+        def op(context: TaskContext) -> BackgroundStatus:
+            return workstation.status()
+
+        self.runner.run(op, name="estado", on_success=self._show_status, owner=self)
+
+    def _show_status(self, status: BackgroundStatus) -> None:
+        ocr = status.ocr
+        if status.ocr_problem:
+            text = self.tr("OCR detenido: {0}").format(status.ocr_problem)
+        elif ocr.pages_pending:
+            text = self.tr("OCR: {0} de {1} páginas listas").format(ocr.pages_done, ocr.pages_total)
+        else:
+            text = self.tr("OCR al día")
+        self.ocr_label.setText(text)
+
+    @Slot(object)
+    def _sync_finished(self, summary: object) -> None:
+        self.inbox.apply()
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.intake.has_unsaved_work():
+            answer = QMessageBox.question(
+                self,
+                self.tr("Salir"),
+                self.tr("Hay un escrito en captura sin registrar. ¿Salir de todos modos?"),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._status_timer.stop()
+        self._sync_timer.stop()
+        self.session.lock()
+        event.accept()
