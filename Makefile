@@ -7,9 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: run test setup system-packages lint bench clean
+.PHONY: run demo test setup system-packages lint bench clean
 
+# The clerk's desktop app on the demo profile (its own data folder, a demo e.firma, the reference
+# backend on 127.0.0.1 while the app runs). Without a display it says so and points to `make demo`.
 run: setup
+	$(BIN)/oficialia mailroom --demo
+
+# The headless demo: registers, OCRs and searches the sample filings, printing what it does.
+demo: setup
 	$(BIN)/oficialia demo
 
 test: setup

@@ -64,11 +64,13 @@ def _run_demo_profile(args: argparse.Namespace) -> int:
     folder = Path(explicit) if explicit else demo_data_dir()
     profile = prepare_demo_profile(folder)
     print(f"Perfil de demostración en {folder}", file=sys.stderr)
-    hint = EfirmaHint(
-        profile.efirma_cer,
-        profile.efirma_key,
-        f"e.firma de DEMOSTRACIÓN; contraseña: {profile.efirma_password}",
-    )
     with DemoBackend(profile) as backend:
+        notes = [
+            f"e.firma de DEMOSTRACIÓN; contraseña: {profile.efirma_password}",
+            *profile.notes,
+            backend.message,
+            f"Muestras para importar: {profile.samples_dir}",
+        ]
+        hint = EfirmaHint(profile.efirma_cer, profile.efirma_key, "\n".join(n for n in notes if n))
         settings = load_settings(folder)
         return run_app(settings, backend_url=backend.url, efirma_hint=hint)
