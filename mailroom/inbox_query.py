@@ -134,8 +134,9 @@ def search_page(
 
 
 def departments(db: sqlite_utils.Database) -> list[str]:
-    """Every department that has received a filing, for the filter's list."""
-    return [row[0] for row in db.execute("SELECT DISTINCT area FROM filing_addressees ORDER BY 1")]
+    """Every department that has received a filing (at registration or routed later)."""
+    sql = "SELECT area FROM filing_addressees UNION SELECT area FROM filing_routes ORDER BY 1"
+    return [row[0] for row in db.execute(sql)]
 
 
 def _where(filters: InboxFilters) -> tuple[list[str], list[object]]:
@@ -146,15 +147,18 @@ def _where(filters: InboxFilters) -> tuple[list[str], list[object]]:
         ("f.sync_status = ?", filters.sync_status),
         ("f.received_date >= ?", filters.since and filters.since.isoformat()),
         ("f.received_date <= ?", filters.until and filters.until.isoformat()),
-        (
-            "EXISTS (SELECT 1 FROM filing_addressees AS a WHERE a.filing_uuid = f.uuid "
-            "AND a.area = ?)",
-            filters.department,
-        ),
     ):
         if value is not None:
             clauses.append(clause)
             params.append(str(value))
+    if filters.department is not None:
+        # Routes (turnos) live apart from the registration's addressees (m006): both count.
+        clauses.append(
+            "(EXISTS (SELECT 1 FROM filing_addressees AS a WHERE a.filing_uuid = f.uuid "
+            "AND a.area = ?) OR EXISTS (SELECT 1 FROM filing_routes AS r "
+            "WHERE r.filing_uuid = f.uuid AND r.area = ?))"
+        )
+        params.extend([filters.department, filters.department])
     return clauses, params
 
 
@@ -220,4 +224,10 @@ def _departments_of(db: sqlite_utils.Database, uuids: list[str]) -> dict[str, tu
         uuids,
     ):
         areas.setdefault(uuid, []).append(area)
+    for uuid, area in db.execute(
+        f"SELECT filing_uuid, area FROM filing_routes WHERE filing_uuid IN ({marks}) ORDER BY id",
+        uuids,
+    ):
+        if area not in areas.setdefault(uuid, []):
+            areas[uuid].append(area)
     return {uuid: tuple(names) for uuid, names in areas.items()}

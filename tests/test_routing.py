@@ -228,3 +228,21 @@ def test_reprint_records_an_event_and_a_damaged_acuse_records_nothing(
         service.reprint_acuse(folio)
     assert len(events(store, "acuse_reimpreso")) == 1
     assert audit.verify_chain(store.reader()).ok
+
+
+def test_a_routed_department_is_in_the_inbox_filter_and_finds_the_filing(
+    store: Store, settings: Settings, service: RoutingService, tmp_path: Path
+) -> None:
+    from mailroom import inbox_query
+
+    folio = register(store, settings, tmp_path)
+    other = register(store, settings, tmp_path, subject="Poda de árbol")
+    service.route(folio, [Addressee("Dirección de Catastro", DIRECT)])
+    reader = store.reader()
+    assert "Dirección de Catastro" in inbox_query.departments(reader)
+    only = inbox_query.InboxFilters(department="Dirección de Catastro")
+    page = inbox_query.browse(reader, only)
+    assert [row.folio for row in page.rows] == [folio]
+    assert "Dirección de Catastro" in page.rows[0].departments
+    assert inbox_query.count(reader, only) == 1
+    assert other != folio
