@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -160,6 +161,11 @@ def _latin_subset(font_file: Path) -> bytes:
     font = TTFont(str(font_file))
     subsetter.populate(unicodes=_STAMP_CHARACTERS)
     subsetter.subset(font)
+    # pyHanko 0.38 writes the CID font's /W widths in the font's own units, where PDF wants
+    # thousandths of an em: with DejaVu's 2048 units per em every glyph advanced about twice its
+    # width, so the stamp came out letter-spaced and ran past its box. A font scaled to 1000
+    # units per em makes the two the same.
+    scale_upem(font, 1000)
     buffer = BytesIO()
     font.save(buffer)
     return buffer.getvalue()

@@ -79,6 +79,9 @@ def _render_pdf_page(spec: PageSpec, scale: float) -> QImage:
     with pdfium_lock:
         source = spec.source
         document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        # The acuse's seal is a signature field's widget: PDFium draws form widgets only
+        # through a form environment (FPDF_FFLDraw), so without this the stamp was invisible.
+        document.init_forms()
         bitmap = pdfium_c.FPDFBitmap_CreateEx(
             width, height, pdfium_c.FPDFBitmap_BGRA, pixels, image.bytesPerLine()
         )
@@ -88,6 +91,10 @@ def _render_pdf_page(spec: PageSpec, scale: float) -> QImage:
             pdfium_c.FPDF_RenderPageBitmap(
                 bitmap, page.raw, 0, 0, width, height, 0, pdfium_c.FPDF_ANNOT
             )
+            if page.formenv:
+                pdfium_c.FPDF_FFLDraw(
+                    page.formenv, bitmap, page.raw, 0, 0, width, height, 0, pdfium_c.FPDF_ANNOT
+                )
         finally:
             pdfium_c.FPDFBitmap_Destroy(bitmap)
             document.close()
