@@ -135,3 +135,29 @@ def _folios(window) -> list[str]:  # type: ignore[no-untyped-def]
 def _cell(running: RunningApp, column: Column) -> object:
     model = running.window.inbox.model
     return model.data(model.index(0, column)) if model.rowCount() else None
+
+
+def test_registrar_with_nothing_filled_says_what_is_missing_and_registers_nothing(
+    qtbot, settings
+) -> None:  # type: ignore[no-untyped-def]
+    running = build_app(settings, start_background=False)
+    try:
+        intake = running.window.intake
+        running.window.show()
+        qtbot.waitExposed(running.window)
+        with qtbot.waitSignal(intake.registration_failed, timeout=5_000) as refused:
+            qtbot.mouseClick(intake.register_button, Qt.MouseButton.LeftButton)
+        expected = (
+            "Falta digitalizar o agregar el documento. "
+            "Falta: remitente, asunto, área turnada, fojas."
+        )
+        assert refused.args == [expected]
+        assert intake.explanation.text() == expected
+        # Each field says it too, by the field (the form shows them all on an attempt).
+        assert intake.form.problems()
+        assert intake.pages.currentIndex() == 0
+        assert running.workstation.store.reader().execute(
+            "SELECT count(*) FROM filings"
+        ).fetchone() == (0,)
+    finally:
+        running.close()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from mailroom.errors import DuplicateDocument, OficialiaError
 from mailroom.filings import ocr_progress
+from mailroom.intake_form import explain
 from mailroom.models import NewFiling, OcrProgress
 from mailroom.ui.acuse_view import AcusePreview
 from mailroom.ui.capture_view import CaptureView
@@ -186,6 +187,10 @@ class IntakeScreen(QWidget):
             return
         new = self.form.new_filing()  # shows each problem by its field when invalid
         if new is None or self.capture.page_count() == 0:
+            # Asked now, not from the last validity signal: the clerk may press Registrar
+            # before the form's first (queued) report arrived.
+            found = self.form.problems()
+            self._form_ok, self._form_explanation = not found, explain(found)
             self._update_button()
             self.registration_failed.emit(self._missing())
             return
