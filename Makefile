@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/signing.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
