@@ -106,6 +106,26 @@ class Workstation:
         except OficialiaError as error:
             return CounterOutcome(registration, self.acuses.current(folio), error.message)
 
+    def warm_up(self) -> None:
+        """Fill the per-process caches the first acuse would otherwise fill during the clerk's
+        first "Registrar": the acuse's reduced fonts and the seal's font (fontTools work that,
+        measured, kept other threads from the interpreter for tens of milliseconds). Run once,
+        off the GUI thread, after the window shows."""
+        from fpdf import FPDF
+
+        from mailroom.receipt.fonts import add_fonts
+        from signing.errors import SigningError
+        from signing.stamp import stamp_style
+
+        try:
+            add_fonts(FPDF())
+        except OficialiaError as error:  # no DejaVu: registering says so, in its own words
+            log.warning("acuse fonts not prepared: %s", error.message)
+        try:
+            stamp_style()
+        except SigningError as error:  # the same for the seal's font
+            log.warning("seal font not prepared: %s", error.message)
+
     # -- background work ---------------------------------------------------------------------
 
     def start(self) -> None:

@@ -1,32 +1,56 @@
 """Starting the clerk's app: the QApplication, the workstation behind it, the main window.
 
-``build_app`` is separate from ``run_app`` so tests, ``bench/ui.py`` and ``make screenshots``
-build the same window the clerk gets without entering the event loop.
+``run_app`` paints the window's frame first and loads the rest while it shows: importing the
+screens and services (pyHanko alone is ~0.6 s, fpdf and fontTools ~0.2 s) before the first paint
+made the window appear more than ten times later than a bare Qt window (``bench/ui.py``). The
+modules are imported on a background thread while the event loop runs, then the screens are
+built on the GUI thread. ``build_app`` does the same synchronously, for tests, ``bench/ui.py`` and
+``make screenshots``, which want the finished window without entering the event loop.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import importlib
+import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from mailroom.config import Settings
-from mailroom.efirma_unlock import open_office_efirma
-from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
 from mailroom.ui.i18n import install_translations
 from mailroom.ui.main_window import MainWindow
-from mailroom.ui.tasks import TaskRunner
-from mailroom.workstation import Workstation
+from mailroom.ui.tasks import TaskContext, TaskRunner
+
+if TYPE_CHECKING:
+    from mailroom.efirma_unlock import UnlockedEfirma
+    from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.workstation import Workstation
+
+log = logging.getLogger(__name__)
 
 MAX_BACKGROUND_THREADS = 4
 """Pool threads for the task helper. Registering, rendering and queries each take one; OCR and
 sync have threads of their own. More would only fight the GUI thread for the interpreter."""
+
+STARTUP_MODULES = (
+    "mailroom.workstation",
+    "mailroom.efirma_unlock",
+    "mailroom.ui.efirma",
+    "mailroom.ui.intake_screen",
+    "mailroom.ui.inbox",
+    "mailroom.ui.filing_detail",
+    "mailroom.ui.libro_view",
+    "mailroom.ui.sync_panel",
+)
+"""What ``populate`` needs, imported off the GUI thread while the window's frame shows."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,22 @@ def build_app(
     efirma_hint: EfirmaHint | None = None,
     start_background: bool = True,
 ) -> RunningApp:
+    """The finished app, built synchronously (the window is not shown)."""
+    application()
+    window = MainWindow(settings)
+    return _populate(window, settings, backend_url, efirma_hint, start_background)
+
+
+def _populate(
+    window: MainWindow,
+    settings: Settings,
+    backend_url: str | None,
+    efirma_hint: EfirmaHint | None,
+    start_background: bool,
+) -> RunningApp:
+    from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.workstation import Workstation
+
     app = application()
     workstation = Workstation(settings, backend_url=backend_url)
     pool = QThreadPool()
@@ -88,18 +128,64 @@ def build_app(
     watcher = ActivityWatcher(session)
     app.installEventFilter(watcher)
     opener = functools.partial(_open_efirma, settings=settings, workstation=workstation)
-    window = MainWindow(workstation, runner, session, opener)
+    window.populate(workstation, runner, session, opener)
     if efirma_hint is not None:
         window.prefill_efirma(efirma_hint.cer, efirma_hint.key, efirma_hint.note)
     if start_background:
         workstation.start()
+        runner.run(_warming(workstation), name="preparar_sellado")
     return RunningApp(app, window, workstation, runner, session, watcher)
+
+
+def _warming(workstation: Workstation) -> Any:
+    def warm(context: TaskContext) -> None:
+        workstation.warm_up()
+
+    return warm
 
 
 def _open_efirma(
     cer: Path, key: Path, password: str, *, settings: Settings, workstation: Workstation
-):  # type: ignore[no-untyped-def]
+) -> UnlockedEfirma:
+    from mailroom.efirma_unlock import open_office_efirma
+
     return open_office_efirma(cer, key, password, settings, store=workstation.store)
+
+
+class _Startup(QObject):
+    """Imports ``STARTUP_MODULES`` on a plain thread, then builds the app on the GUI thread."""
+
+    imported = Signal(object)  # None, or the exception the import raised
+
+    def __init__(self, window: MainWindow, build: Any) -> None:
+        super().__init__(window)
+        self._build = build
+        self.running: RunningApp | None = None
+        self.failure: BaseException | None = None
+        self.imported.connect(self._finish)
+
+    def start(self) -> None:
+        threading.Thread(target=self._import, name="oficialia-arranque", daemon=True).start()
+
+    def _import(self) -> None:
+        try:
+            for name in STARTUP_MODULES:
+                importlib.import_module(name)
+        except BaseException as error:  # reported on the GUI thread, which ends the app
+            self.imported.emit(error)
+            return
+        self.imported.emit(None)
+
+    @Slot(object)
+    def _finish(self, error: BaseException | None) -> None:
+        try:
+            if error is not None:
+                raise error
+            self.running = self._build()
+        except BaseException as failure:
+            log.exception("the app could not start")
+            self.failure = failure
+            QApplication.exit(1)
 
 
 def run_app(
@@ -108,17 +194,29 @@ def run_app(
     backend_url: str | None = None,
     efirma_hint: EfirmaHint | None = None,
 ) -> int:
-    running = build_app(settings, backend_url=backend_url, efirma_hint=efirma_hint)
-    # Everything built at start-up lives for the whole shift: freezing it keeps the full
-    # collections that run while the clerk scrolls from walking it (measured: 46-118 ms pauses
-    # of the GUI thread without this, see tests/test_ui_inbox.py).
-    gc.collect()
-    gc.freeze()
-    running.window.resize(1366, 768)
-    running.window.show()
-    if efirma_hint is not None:
-        running.window.open_efirma_dialog()
+    app = application()
+    window = MainWindow(settings)
+    window.resize(1366, 768)
+    window.show()
+
+    def build() -> RunningApp:
+        running = _populate(window, settings, backend_url, efirma_hint, True)
+        # Everything built at start-up lives for the whole shift: freezing it keeps the full
+        # collections that run while the clerk scrolls from walking it (measured: 46-118 ms
+        # pauses of the GUI thread without this, see tests/test_ui_inbox.py).
+        gc.collect()
+        gc.freeze()
+        if efirma_hint is not None:
+            window.open_efirma_dialog()
+        return running
+
+    startup = _Startup(window, build)
+    QTimer.singleShot(0, startup.start)  # after the first paint
     try:
-        return int(running.app.exec())
+        code = int(app.exec())
     finally:
-        running.close()
+        if startup.running is not None:
+            startup.running.close()
+    if startup.failure is not None:
+        raise startup.failure
+    return code

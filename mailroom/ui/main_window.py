@@ -9,6 +9,7 @@ threads: a worker never touches a widget, and a poll costs one small read.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -21,18 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mailroom.acuses import SealingReport
-from mailroom.efirma_unlock import UnlockedEfirma
+from mailroom.config import Settings
 from mailroom.errors import OficialiaError
-from mailroom.ui.efirma import EfirmaDialog, EfirmaOpener, EfirmaSession, SealingIndicator
-from mailroom.ui.filing_detail import FilingDetail
-from mailroom.ui.inbox import InboxWidget
-from mailroom.ui.intake_screen import IntakeScreen
-from mailroom.ui.libro_view import LibroView
-from mailroom.ui.settings_dialog import SettingsDialog
-from mailroom.ui.sync_panel import SyncPanel
 from mailroom.ui.tasks import TaskContext, TaskRunner
-from mailroom.workstation import BackgroundStatus, Workstation
+
+if TYPE_CHECKING:  # the screens and services are imported by populate(), after the first paint
+    from mailroom.acuses import SealingReport
+    from mailroom.efirma_unlock import UnlockedEfirma
+    from mailroom.ui.efirma import EfirmaDialog, EfirmaOpener, EfirmaSession
+    from mailroom.ui.settings_dialog import SettingsDialog
+    from mailroom.workstation import BackgroundStatus, Workstation
 
 STATUS_POLL_MS = 2000
 SYNC_POLL_MS = 5000
@@ -42,23 +41,38 @@ SYNC_PANEL_WIDTH = 280
 class MainWindow(QMainWindow):
     acuses_sealed = Signal(object)  # SealingReport: pending acuses sealed after an unlock
 
-    def __init__(
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        """The window's frame only: it paints at once, saying it is opening; ``populate``
+        builds the screens once their modules are loaded (see ``mailroom.ui.app``)."""
+        super().__init__(parent)
+        self.settings = settings
+        self.ready = False
+        self._efirma_dialog: EfirmaDialog | None = None
+        self._settings_dialog: SettingsDialog | None = None
+        self.setWindowTitle(self.tr("Oficialía de Partes — {0}").format(settings.office_name))
+        opening = QLabel(self.tr("Abriendo la Oficialía de Partes…"), self)
+        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        opening.setStyleSheet("font-size: 14pt; color: #555;")
+        self.setCentralWidget(opening)
+
+    def populate(
         self,
         workstation: Workstation,
         runner: TaskRunner,
         session: EfirmaSession,
         opener: EfirmaOpener,
-        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        from mailroom.ui.filing_detail import FilingDetail
+        from mailroom.ui.inbox import InboxWidget
+        from mailroom.ui.intake_screen import IntakeScreen
+        from mailroom.ui.libro_view import LibroView
+        from mailroom.ui.sync_panel import SyncPanel
+
         self.workstation = workstation
         self.runner = runner
         self.session = session
         self._opener = opener
-        self._efirma_dialog: EfirmaDialog | None = None
-        self._settings_dialog: SettingsDialog | None = None
         settings = workstation.settings
-        self.setWindowTitle(self.tr("Oficialía de Partes — {0}").format(settings.office_name))
         self.intake = IntakeScreen(workstation, runner, session, parent=self)
         self.inbox = InboxWidget(runner, workstation.store.reader, parent=self)
         self.libro = LibroView(runner, workstation.store, settings, parent=self)
@@ -78,6 +92,7 @@ class MainWindow(QMainWindow):
         self.session.unlocked.connect(self._seal_pending)
         self.sync_panel.sync_finished.connect(self._sync_finished)
         self._start_polling()
+        self.ready = True
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -94,6 +109,8 @@ class MainWindow(QMainWindow):
         self.sync_dock = dock
 
     def _build_status_bar(self) -> None:
+        from mailroom.ui.efirma import SealingIndicator
+
         self.sealing_indicator = SealingIndicator(self.session, self)
         self.ocr_label = QLabel(self)
         self.ocr_label.setObjectName("estadoOcr")
@@ -164,6 +181,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.detail)
 
     def efirma_dialog(self) -> EfirmaDialog:
+        from mailroom.ui.efirma import EfirmaDialog
+
         if self._efirma_dialog is None:
             self._efirma_dialog = EfirmaDialog(self._opener, self.runner, self.session, self)
         return self._efirma_dialog
@@ -186,6 +205,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
+        from mailroom.ui.settings_dialog import SettingsDialog
+
         if self._settings_dialog is None:
             self._settings_dialog = SettingsDialog(
                 self.workstation.settings, self.runner, parent=self
@@ -273,6 +294,9 @@ class MainWindow(QMainWindow):
     # -- closing -----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.ready:  # closed while still opening: nothing to save or stop yet
+            event.accept()
+            return
         if self.intake.has_unsaved_work():
             answer = QMessageBox.question(
                 self,
