@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: run demo test setup system-packages lint bench clean
+.PHONY: run demo test setup system-packages lint bench clean screenshots
 
 # The clerk's desktop app on the demo profile (its own data folder, a demo e.firma, the reference
 # backend on 127.0.0.1 while the app runs). Without a display it says so and points to `make demo`.
@@ -49,6 +49,12 @@ bench: setup
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/ui.py
+
+# The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), on Qt's real xcb
+# platform under Xvfb, from a fresh demo profile in a temporary folder.
+screenshots: setup
+	@bash installer/system-packages.sh xvfb xauth
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m mailroom.ui.screenshots resources/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

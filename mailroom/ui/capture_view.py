@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -107,20 +108,7 @@ class CaptureView(QWidget):
         self.cancel_button = self._button(self.tr("Cancelar"), self.cancel)
         self._make_actions()
         layout = QVBoxLayout(self)
-        layout.addLayout(
-            self._row(
-                QLabel(self.tr("Escáner:")),
-                self.scanner,
-                self.scan_source,
-                self.find_button,
-                self.scan_button,
-            )
-        )
-        layout.addLayout(
-            self._row(
-                QLabel(self.tr("Borradores:")), self.drafts, self.refresh_button, self.draft_button
-            )
-        )
+        layout.addLayout(self._sources_grid())
         layout.addLayout(self._row(self.file_button, self.insert_box))
         layout.addWidget(self.strip, 1)
         layout.addLayout(self._row(*self._tool_buttons))
@@ -129,6 +117,26 @@ class CaptureView(QWidget):
         layout.addWidget(self.error_label)
         layout.addLayout(self._row(self.progress_label, self.progress, self.cancel_button))
         self.setTabOrder(self.file_button, self.strip)
+
+    def _sources_grid(self) -> QGridLayout:
+        """Scanner, sheet source and drafts one above the other, each with its buttons: in one
+        row they made the view ~600 px wide, and the window did not fit 1366 px."""
+        grid = QGridLayout()
+        rows = (
+            (self.tr("Escáner:"), self.scanner, self.find_button, None),
+            (self.tr("Origen:"), self.scan_source, self.scan_button, None),
+            (self.tr("Borradores:"), self.drafts, self.draft_button, self.refresh_button),
+        )
+        for row, (text, combo, button, extra) in enumerate(rows):
+            label = QLabel(text, self)
+            label.setBuddy(combo)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(combo, row, 1)
+            grid.addWidget(button, row, 2)
+            if extra is not None:
+                grid.addWidget(extra, row, 3)
+        grid.setColumnStretch(1, 1)
+        return grid
 
     def _make_actions(self) -> None:
         self.scan_button = self._button(self.tr("Digitalizar"), self.scan, "Ctrl+D")

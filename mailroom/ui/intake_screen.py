@@ -123,6 +123,8 @@ class IntakeScreen(QWidget):
         self.result_notes.setWordWrap(True)
         self.ocr_bar = QProgressBar(page)
         self.ocr_bar.setFormat(self.tr("OCR: %v de %m páginas"))
+        widest = self.ocr_bar.fontMetrics().horizontalAdvance(self.tr("OCR: 888 de 888 páginas"))
+        self.ocr_bar.setMinimumWidth(widest + 40)  # the text on one line, not cut in two
         self.new_button = QPushButton(self.tr("&Nuevo escrito"), page)
         self.new_button.setToolTip(self.tr("Ctrl+N"))
         self.new_button.clicked.connect(self.start_new)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -212,8 +212,9 @@ class SyncPanel(QGroupBox):
             reason.setObjectName(f"motivo:{problem.folio}")
             button = _RetryButton(problem.folio, self.tr("Reintentar"))
             button.retry_requested.connect(self.retry)
-            self._problems_layout.addWidget(reason, row, 0)
-            self._problems_layout.addWidget(button, row, 1)
+            # The reason across the narrow column, its button under it on the right.
+            self._problems_layout.addWidget(reason, 2 * row, 0)
+            self._problems_layout.addWidget(button, 2 * row + 1, 0, Qt.AlignmentFlag.AlignRight)
             self.retry_buttons[problem.folio] = button
             self._reasons[problem.folio] = reason
         self._problems.setVisible(bool(problems))
