@@ -38,6 +38,27 @@ def add_app_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     app.set_defaults(handler=cmd_mailroom, needs_store=False)
 
 
+def main_app(argv: list[str]) -> int:
+    """``oficialia [--data-dir X] mailroom [--demo] [--data-dir X]`` without the rest of the
+    command line (see ``mailroom.entry``); errors end as ``mailroom.cli.main`` ends them."""
+    from mailroom.errors import OficialiaError
+
+    parser = argparse.ArgumentParser(prog="oficialia")
+    parser.add_argument("--data-dir")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    add_app_commands(parser.add_subparsers(dest="command", required=True), common)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_mailroom(args, None, load_settings(args.data_dir))
+    except OficialiaError as error:
+        print(f"Error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("Interrumpido.", file=sys.stderr)
+        return 130
+
+
 def demo_data_dir() -> Path:
     """The demo profile's own folder, beside (never inside) the office's real data."""
     return default_data_dir().with_name(default_data_dir().name + "-demo")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +123,10 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None, **overrides: o
 
 
 def _read_file(path: Path) -> dict[str, object]:
+    # Imported here: most machines have no config file at all, and the desktop app's window
+    # waits for this module before its first paint.
+    import tomllib
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

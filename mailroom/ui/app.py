@@ -27,11 +27,11 @@ from PySide6.QtWidgets import QApplication
 from mailroom.config import Settings
 from mailroom.ui.i18n import install_translations
 from mailroom.ui.main_window import MainWindow
-from mailroom.ui.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:
     from mailroom.efirma_unlock import UnlockedEfirma
     from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.ui.tasks import TaskContext, TaskRunner
     from mailroom.workstation import Workstation
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ def _populate(
     start_background: bool,
 ) -> RunningApp:
     from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.ui.tasks import TaskRunner
     from mailroom.workstation import Workstation
 
     app = application()
