@@ -40,6 +40,9 @@ MAX_BACKGROUND_THREADS = 4
 """Pool threads for the task helper. Registering, rendering and queries each take one; OCR and
 sync have threads of their own. More would only fight the GUI thread for the interpreter."""
 
+GUI_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the interpreter before it must offer it to another (default 5 ms)."""
+
 STARTUP_MODULES = (
     "mailroom.workstation",
     "mailroom.efirma_unlock",
@@ -121,6 +124,12 @@ def _populate(
     from mailroom.workstation import Workstation
 
     app = application()
+    # The GUI thread shares the interpreter with OCR, sync, sealing and the task helper's
+    # threads. At Python's default 5 ms switch interval a GUI thread waking for a slot queued
+    # behind several of them for tens of milliseconds (pauses of 80-90 ms while OCR and a sync
+    # pass ran, measured by tests/test_ui_stall.py); handing the interpreter over every
+    # millisecond keeps it responsive, at a small cost to the background work.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     workstation = Workstation(settings, backend_url=backend_url)
     pool = QThreadPool()
     pool.setMaxThreadCount(MAX_BACKGROUND_THREADS)

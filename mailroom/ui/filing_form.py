@@ -98,6 +98,7 @@ class FilingForm(QWidget):
         self._editors: dict[str, QWidget] = {}
         self._messages: dict[str, QLabel] = {}
         self._shown: set[str] = set()  # fields whose problem shows: left once, or all after a try
+        self._clearing = False  # clear() checks the form once, at its end
         self._validity: tuple[bool, str] | None = None
         self._build()
         runner.run(
@@ -286,7 +287,17 @@ class FilingForm(QWidget):
         self.sender_name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear(self) -> None:
-        """Empty for the next filing; no message shows until the clerk leaves a field."""
+        """Empty for the next filing; no message shows until the clerk leaves a field. The
+        form is checked once at the end, not once per emptied field (twenty checks paused the
+        window for 20-30 ms while OCR ran)."""
+        self._clearing = True
+        try:
+            self._empty_fields()
+        finally:
+            self._clearing = False
+        self._changed()
+
+    def _empty_fields(self) -> None:
         self._shown.clear()
         for edit in self.findChildren(QLineEdit):
             edit.clear()
@@ -304,7 +315,6 @@ class FilingForm(QWidget):
         self._shown.clear()  # the dates' and lists' resets above counted as choices
         for label in self._messages.values():
             show_text(label, "")
-        self._changed()
 
     @Slot(object)
     def set_catalogs(self, catalogs: Catalogs) -> None:
@@ -371,6 +381,8 @@ class FilingForm(QWidget):
 
     @Slot()
     def _changed(self) -> None:
+        if self._clearing:
+            return
         found = self.problems()
         self._show(found)
         state = (not found, explain(found))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +40,8 @@ from mailroom.ui.tasks import TaskContext, TaskRunner
 from mailroom.workstation import CounterOutcome, Workstation
 
 OCR_POLL_MS = 1000
+WARNING_COLOUR = "#8a4b00"
+AFTER_ACUSE_MS = 25
 FORM_MIN_WIDTH = 500
 
 
@@ -138,9 +141,7 @@ class IntakeScreen(QWidget):
         layout.addWidget(self.acuse, 1)
         return page
 
-    def _make_ocr_timer(self):  # type: ignore[no-untyped-def]
-        from PySide6.QtCore import QTimer
-
+    def _make_ocr_timer(self) -> QTimer:
         timer = QTimer(self)
         timer.setInterval(OCR_POLL_MS)
         timer.timeout.connect(self._poll_ocr)
@@ -224,6 +225,9 @@ class IntakeScreen(QWidget):
         )
 
     def _registered(self, outcome: CounterOutcome) -> None:
+        """The acuse first; clearing the capture and the form, and telling the other screens,
+        each in a later turn of the event loop: done in one go it paused the window 40-70 ms
+        while OCR and sync were busy (tests/test_ui_stall.py)."""
         self._registering = False
         self.outcome = outcome
         filing = outcome.registration.filing
@@ -232,16 +236,31 @@ class IntakeScreen(QWidget):
         if outcome.seal_problem:
             notes.append(outcome.seal_problem)
         self.result_notes.setText("\n".join(notes))
-        self.result_notes.setStyleSheet("color: #8a4b00;" if notes else "")
+        palette = self.result_notes.palette()
+        palette.setColor(
+            QPalette.ColorRole.WindowText, QColor(WARNING_COLOUR if notes else "black")
+        )
+        self.result_notes.setPalette(palette)  # a palette, not a style sheet: no re-polish
         self.acuse.show_acuse(outcome.acuse)
         self.ocr_bar.setRange(0, max(1, filing.pages_scanned))
         self.ocr_bar.setValue(0)
         self.pages.setCurrentIndex(1)
         self._ocr_timer.start()
-        self.capture.clear()
+        # Apart by real delays: zero-delay timers all run in the same pass of the event loop,
+        # back to back with the acuse's first paint.
+        QTimer.singleShot(AFTER_ACUSE_MS, self.capture.clear)
+        QTimer.singleShot(2 * AFTER_ACUSE_MS, self._clear_form)
+        QTimer.singleShot(3 * AFTER_ACUSE_MS, self._announce)
+
+    @Slot()
+    def _clear_form(self) -> None:
         self.form.clear()
         self._update_button()
-        self.filing_registered.emit(outcome)
+
+    @Slot()
+    def _announce(self) -> None:
+        if self.outcome is not None:
+            self.filing_registered.emit(self.outcome)
 
     def _failed(self, error: OficialiaError) -> None:
         self._registering = False
