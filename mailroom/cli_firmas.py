@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
 from mailroom.errors import ConfigError
+from mailroom.stopping import run_until_stopped
 from mailroom.store import Store
 
 if TYPE_CHECKING:
@@ -111,20 +112,15 @@ def cmd_firmas_estado(args: argparse.Namespace, store: Store, settings: Settings
 
 
 def _watch(upgrader: SignatureUpgrader) -> int:
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print("Actualizando sellos en segundo plano (Ctrl+C para terminar)…", flush=True)
-
     def report(summary: UpgradeSummary) -> None:
         for folio in summary.done:
             print(f"Actualizado: {folio}", flush=True)
         for folio in summary.revoked + summary.failed:
             print(f"{folio}: {summary.messages[folio]}", flush=True)
 
-    try:
+    def loop(stop: threading.Event) -> None:
+        print("Actualizando sellos en segundo plano (Ctrl+C para terminar)…", flush=True)
         upgrader.run_forever(stop, on_summary=report)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+
+    run_until_stopped(loop, [signal.SIGTERM])
     return 0

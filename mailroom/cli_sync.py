@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
+from mailroom.stopping import run_until_stopped
 from mailroom.store import Store
 
 if TYPE_CHECKING:
@@ -183,12 +184,9 @@ def _summary_dict(summary: SyncSummary) -> dict[str, Any]:
 def _watch(worker: Any) -> int:
     stop = threading.Event()
 
-    def finish(*_: object) -> None:
+    def finish() -> None:
         stop.set()
         worker.stop_waiting()
-
-    previous = signal.signal(signal.SIGTERM, finish)
-    print("Sincronizando en segundo plano (Ctrl+C para terminar)…", flush=True)
 
     def report(summary: SyncSummary) -> None:
         for folio in summary.synced:
@@ -199,10 +197,9 @@ def _watch(worker: Any) -> int:
             print(f"EQUIPO DADO DE BAJA: {summary.revoked}", flush=True)
             finish()
 
-    try:
+    def loop(stop: threading.Event) -> None:
+        print("Sincronizando en segundo plano (Ctrl+C para terminar)…", flush=True)
         worker.run_forever(stop, on_summary=report)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+
+    run_until_stopped(loop, [signal.SIGTERM], stop=stop, on_stop=worker.stop_waiting)
     return 0

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput
+from mailroom.stopping import run_until_stopped
 from mailroom.store import Store
 
 if TYPE_CHECKING:
@@ -108,18 +109,16 @@ def cmd_watch(args: argparse.Namespace, store: Store, settings: Settings) -> int
         for name in watcher.pending():
             print(f"{name}: aún se está escribiendo; se tomará en la siguiente revisión.")
         return 1 if problems else 0
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
-    print(
-        f"Vigilando {watcher.folder} cada {settings.watch_interval_seconds} s "
-        "(Ctrl+C para terminar)…",
-        flush=True,
-    )
-    try:
+
+    def loop(stop: threading.Event) -> None:
+        print(
+            f"Vigilando {watcher.folder} cada {settings.watch_interval_seconds} s "
+            "(Ctrl+C para terminar)…",
+            flush=True,
+        )
         watcher.run(stop)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+    run_until_stopped(loop, _STOP_SIGNALS)
     print("Vigilancia terminada.", flush=True)
     return 0
 
