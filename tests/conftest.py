@@ -9,11 +9,20 @@ import pytest
 
 from mailroom.clock import FixedClock
 from mailroom.config import Settings, load_settings
+from mailroom.samples import generate_samples
 from mailroom.store import Store
 from tests.sat_pki import SatPki, running_sat_pki
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ZONE = ZoneInfo("America/Mexico_City")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sample_files() -> None:
+    """The sample scans in resources/samples are generated, not committed (see its README):
+    made once per session, and only checked when they are already current. Tests that import a
+    sample by path (the screens, the capture) need them whatever order they run in."""
+    generate_samples()
 
 
 @pytest.fixture(autouse=True)
