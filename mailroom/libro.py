@@ -31,7 +31,7 @@ import sqlite_utils
 
 from mailroom.errors import InvalidInput, StorageError
 from mailroom.fsutil import fsync_dir
-from mailroom.models import Channel, FilingStatus, SyncStatus
+from mailroom.models import STATUS_LABELS, Channel, FilingStatus, SyncStatus
 from mailroom.receipt.spanish import CHANNELS, SYNC_STATES, utc_offset
 
 T = TypeVar("T")
@@ -54,16 +54,7 @@ COLUMNS = (
     ("clerk", "Recibió"),
 )
 
-STATUS_NAMES = {
-    FilingStatus.BORRADOR: "borrador",
-    FilingStatus.REGISTRADA: "registrada",
-    FilingStatus.TURNADA: "turnada",
-    FilingStatus.RECIBIDA_POR_AREA: "recibida por el área",
-    FilingStatus.EN_TRAMITE: "en trámite",
-    FilingStatus.ATENDIDA: "atendida",
-    FilingStatus.ARCHIVADA: "archivada",
-    FilingStatus.CANCELADA: "cancelada",
-}
+STATUS_NAMES = STATUS_LABELS
 
 PREVIEW_LIMIT = 2000
 """Rows the screen's preview loads; the totals, the PDF and the CSV always cover the whole range."""

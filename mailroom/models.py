@@ -28,6 +28,19 @@ class FilingStatus(StrEnum):
     CANCELADA = "cancelada"
 
 
+STATUS_LABELS: dict[FilingStatus, str] = {
+    FilingStatus.BORRADOR: "borrador",
+    FilingStatus.REGISTRADA: "registrada",
+    FilingStatus.TURNADA: "turnada",
+    FilingStatus.RECIBIDA_POR_AREA: "recibida por el área",
+    FilingStatus.EN_TRAMITE: "en trámite",
+    FilingStatus.ATENDIDA: "atendida",
+    FilingStatus.ARCHIVADA: "archivada",
+    FilingStatus.CANCELADA: "cancelada",
+}
+"""How the inbox and the libro de registro name each status (a filing's, hence feminine)."""
+
+
 class SyncStatus(StrEnum):
     PENDIENTE = "pendiente"
     ENVIANDO = "enviando"

@@ -39,7 +39,7 @@ from mailroom.inbox_query import (
     count,
     search_page,
 )
-from mailroom.models import FilingStatus, SyncStatus
+from mailroom.models import STATUS_LABELS, SyncStatus
 from mailroom.ui.tasks import TaskContext, TaskHandle, TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -71,16 +71,7 @@ _HEADERS = {
     Column.SYNC: "Sincronización",
     Column.MATCH: "Coincidencia",
 }
-STATUS_LABELS = {
-    FilingStatus.BORRADOR: "borrador",
-    FilingStatus.REGISTRADA: "registrada",
-    FilingStatus.TURNADA: "turnada",
-    FilingStatus.RECIBIDA_POR_AREA: "recibida por el área",
-    FilingStatus.EN_TRAMITE: "en trámite",
-    FilingStatus.ATENDIDA: "atendida",
-    FilingStatus.ARCHIVADA: "archivada",
-    FilingStatus.CANCELADA: "cancelada",
-}
+
 SYNC_LABELS = {
     SyncStatus.PENDIENTE: "pendiente",
     SyncStatus.ENVIANDO: "enviando",
