@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/cli.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), on Qt's real xcb
 # platform under Xvfb, from a fresh demo profile in a temporary folder.

@@ -452,10 +452,17 @@ def _serve_backend(argv: Sequence[str]) -> int:
         # The demo's backend stands in for the state's server, which runs elsewhere: on the
         # counter PC it must not take CPU from the clerk's window (as tesseract does not).
         os.nice(DEMO_BACKEND_NICENESS)
-    from mailroom.cli import main
+    from sync.server.backend import Backend, BackendConfig
+    from sync.server.serve import serve_forever
 
-    command = ["serve-backend", "--data-dir", args.data_dir, "--host", "127.0.0.1"]
-    return main([*command, "--port", str(args.port)])
+    backend = Backend(BackendConfig(data_dir=Path(args.data_dir)))
+    print(
+        f"Servidor de sincronización de demostración en http://127.0.0.1:{args.port} "
+        f"(datos: {args.data_dir}; llave {backend.key_id})",
+        file=sys.stderr,
+    )
+    serve_forever(backend, "127.0.0.1", args.port)
+    return 0
 
 
 if __name__ == "__main__":

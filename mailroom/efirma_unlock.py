@@ -5,7 +5,7 @@ PBKDF2 and the OCSP question goes over the network). It does what ``oficialia ef
 the CLI's sealing do, in the same order, so the app refuses exactly what the CLI refuses: a CSD,
 an expired or not-yet-valid certificate, a wrong password, a key of another certificate, a
 revoked certificate. An issuer missing from the trust store is a warning, not a refusal, for the
-reason ``mailroom.cli_signing._credentials`` gives (the bundled SAT authorities lack AC6/AC7).
+reason ``mailroom.cli.efirma._credentials`` gives.
 """
 
 from __future__ import annotations

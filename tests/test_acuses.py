@@ -26,8 +26,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from mailroom import audit, cli_signing
+from mailroom import audit
 from mailroom.acuses import AcuseService, SealState
+from mailroom.cli import efirma as cli_signing
 from mailroom.cli import main
 from mailroom.clock import FixedClock
 from mailroom.config import Settings

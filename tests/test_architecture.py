@@ -13,6 +13,7 @@ from mailroom.config import SETTING_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ("mailroom", "signing", "sync")
+SOURCE_PACKAGES = (*CORE, "kiosk")
 
 
 def _imports(path: Path) -> set[str]:
@@ -40,7 +41,7 @@ def test_core_packages_never_import_qt() -> None:
 def test_importing_the_core_computes_nothing() -> None:
     # Importing must not create folders, read config or start threads.
     code = (
-        "import threading, mailroom.cli, mailroom.intake, mailroom.ocr.worker;"
+        "import threading, mailroom.cli.program, mailroom.intake, mailroom.ocr.worker;"
         "print(threading.active_count())"
     )
     out = subprocess.run(
@@ -52,6 +53,76 @@ def test_importing_the_core_computes_nothing() -> None:
     )
     assert out.stdout.strip() == "1"
     assert not Path("/nonexistent/should-not-be-created").exists()
+
+
+def _source_modules() -> dict[str, Path]:
+    modules = {}
+    for package in SOURCE_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imported_modules(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Our modules that ``name`` imports anywhere in its text: at the top, inside functions
+    (those run later, but still close a circle) and under TYPE_CHECKING alike."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            for alias in node.names:  # `from pkg import submodule` imports the submodule
+                submodule = f"{module}.{alias.name}"
+                found.add(submodule if submodule in modules else module)
+    return (found & modules.keys()) - {name}
+
+
+def _import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = lowest[root] = len(index)
+        stack.append(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    lowest[work[-1][0]] = min(lowest[work[-1][0]], lowest[node])
+                if lowest[node] == index[node]:
+                    group = stack[stack.index(node) :]
+                    del stack[stack.index(node) :]
+                    if len(group) > 1:
+                        circles.append(sorted(group))
+            elif child not in index:
+                index[child] = lowest[child] = len(index)
+                stack.append(child)
+                work.append((child, iter(sorted(graph[child]))))
+            elif child in stack:
+                lowest[node] = min(lowest[node], index[child])
+    return circles
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    modules = _source_modules()
+    graph = {name: _imported_modules(name, path, modules) for name, path in modules.items()}
+    assert _import_circles(graph) == []
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _import_circles(graph) == [["a", "b", "c"]]
 
 
 def test_readme_documents_every_command_and_setting() -> None:

@@ -11,7 +11,7 @@ import pdfplumber
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from mailroom import cli_signing
+from mailroom.cli import efirma as cli_signing
 from mailroom.cli import main
 from mailroom.samples import render_page_image
 from signing import CertificateExpired, NotACertificate, NotAnEfirma, WrongPassword

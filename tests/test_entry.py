@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mailroom.cli_app import NO_DISPLAY_EXIT
+from mailroom.cli.app import NO_DISPLAY_EXIT
 from mailroom.entry import _command, main
 
 
@@ -32,9 +32,9 @@ def test_without_a_display_the_app_says_how_to_see_the_demo(
 
 def test_the_app_path_does_not_import_the_command_line() -> None:
     code = (
-        "import sys; from mailroom.entry import main; import mailroom.cli_app as c;"
+        "import sys; from mailroom.entry import main; import mailroom.cli.app as c;"
         "c.cmd_mailroom = lambda *a: 0; main(['mailroom']);"
-        "print('mailroom.cli' in sys.modules, 'pyhanko' in sys.modules)"
+        "print('mailroom.cli.program' in sys.modules, 'pyhanko' in sys.modules)"
     )
     env = {**os.environ, "OFICIALIA_HOME": "/nonexistent-oficialia"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -8,23 +8,44 @@
 - :func:`assemble_pdf` joins OCRed, imported and image-only pages into the document's PDF.
 
 Callers run pages in parallel from a thread pool; every PDFium call holds
-:data:`mailroom.pdfium.pdfium_lock`.
+:data:`mailroom.pdfium.pdfium_lock`. The names load on first use (:mod:`mailroom.lazy`), so a
+light submodule (``engine``'s constants) does not load PDFium.
 """
 
 from __future__ import annotations
 
-from mailroom.ocr.assemble import PagePdf, assemble_pdf
-from mailroom.ocr.engine import PageOcr, check_tesseract, ocr_page
-from mailroom.ocr.extract import extract_document_text, extract_page_text
-from mailroom.ocr.textlayer import (
-    TextLayer,
-    TextLayerInfo,
-    classify_pdf_pages,
-    inspect_page,
-    inspect_text_layer,
-    judge_text,
-)
+from typing import TYPE_CHECKING
 
+from mailroom.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from mailroom.ocr.assemble import PagePdf, assemble_pdf
+    from mailroom.ocr.engine import PageOcr, check_tesseract, ocr_page
+    from mailroom.ocr.extract import extract_document_text, extract_page_text
+    from mailroom.ocr.textlayer import (
+        TextLayer,
+        TextLayerInfo,
+        classify_pdf_pages,
+        inspect_page,
+        inspect_text_layer,
+        judge_text,
+    )
+
+_HOMES = {
+    "PageOcr": "mailroom.ocr.engine",
+    "PagePdf": "mailroom.ocr.assemble",
+    "TextLayer": "mailroom.ocr.textlayer",
+    "TextLayerInfo": "mailroom.ocr.textlayer",
+    "assemble_pdf": "mailroom.ocr.assemble",
+    "check_tesseract": "mailroom.ocr.engine",
+    "classify_pdf_pages": "mailroom.ocr.textlayer",
+    "extract_document_text": "mailroom.ocr.extract",
+    "extract_page_text": "mailroom.ocr.extract",
+    "inspect_page": "mailroom.ocr.textlayer",
+    "inspect_text_layer": "mailroom.ocr.textlayer",
+    "judge_text": "mailroom.ocr.textlayer",
+    "ocr_page": "mailroom.ocr.engine",
+}
 __all__ = [
     "PageOcr",
     "PagePdf",
@@ -40,3 +61,4 @@ __all__ = [
     "judge_text",
     "ocr_page",
 ]
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
 from mailroom.stopping import run_until_stopped
-from mailroom.store import Store
 
 if TYPE_CHECKING:
+    from mailroom.store import Store
     from sync.status import SyncReport
     from sync.worker import SyncSummary
 

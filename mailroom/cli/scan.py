@@ -16,21 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailroom.capture.pages import CaptureReport
-from mailroom.capture.sane_errors import NoScanner
-from mailroom.capture.sane_options import MODES, ScanSettings
-from mailroom.capture.sane_source import (
-    DEFAULT_RESOLUTION,
-    first_scanner,
-    list_scanners,
-    no_scanner_message,
-)
-from mailroom.capture.sources import open_source
+from mailroom.capture.sane_options import MODES
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput, OficialiaError
-from mailroom.fsutil import work_folder
+
+if TYPE_CHECKING:
+    from mailroom.capture.pages import CaptureReport
+    from mailroom.capture.sane_options import ScanSettings
 
 # The document's name in the register: the scan has no file name of its own.
 SCAN_FILENAME = "digitalizacion.pdf"
@@ -61,6 +55,9 @@ def add_intake_scan_options(intake: argparse.ArgumentParser) -> None:
 
 
 def cmd_scanners(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    from mailroom.capture.sane_errors import NoScanner
+    from mailroom.capture.sane_source import list_scanners, no_scanner_message
+
     scanners = list_scanners()
     if args.json:
         print(json.dumps([asdict(s) for s in scanners], ensure_ascii=False, indent=2))
@@ -81,6 +78,9 @@ class ScannedDocument:
 def scan_settings(args: argparse.Namespace) -> ScanSettings | None:
     """What ``intake`` asked the scanner for, or ``None`` without ``--scanner`` (and then no
     scanner option may be given). Checked before anything is scanned."""
+    from mailroom.capture.sane_options import ScanSettings
+    from mailroom.capture.sane_source import DEFAULT_RESOLUTION
+
     if args.scanner is not None:
         source = "duplex" if args.duplex else "adf" if args.adf else "plano"
         resolution = DEFAULT_RESOLUTION if args.resolucion is None else args.resolucion
@@ -111,9 +111,13 @@ def scanned_for_intake(
     if scan is None:
         yield None
         return
+    from mailroom.capture.cleanup import prepare_pages
+    from mailroom.capture.sane_source import first_scanner
+    from mailroom.capture.scan_pdf import write_scan_pdf
+    from mailroom.capture.sources import open_source
+    from mailroom.fsutil import work_folder
+
     source = open_source(f"sane:{device or first_scanner()}", settings, scan)
-    from mailroom.capture.cleanup import prepare_pages  # tesseract's helpers load only when
-    from mailroom.capture.scan_pdf import write_scan_pdf  # scanning
 
     status = _Status()
     try:

@@ -18,22 +18,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailroom.cli.efirma import add_intake_sealing_options
+from mailroom.cli.forms import add_filing_form_options, filing_from_args
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput
 from mailroom.stopping import run_until_stopped
-from mailroom.store import Store
 
 if TYPE_CHECKING:
     from mailroom.capture.watch import WatchEvent
     from mailroom.drafts import Draft
+    from mailroom.store import Store
 
 _YES = ("s", "si", "sí", "y", "yes")
 
 
 def add_watch_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    from mailroom.cli import add_filing_form_options  # cli imports this module first
-    from mailroom.cli_signing import add_intake_sealing_options
-
     watch = commands.add_parser(
         "watch", parents=[common], help="convertir en borradores lo que llega a una carpeta"
     )
@@ -203,8 +202,7 @@ def cmd_borradores(args: argparse.Namespace, store: Store, settings: Settings) -
 
 
 def cmd_registrar(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    from mailroom.cli import filing_from_args
-    from mailroom.cli_signing import seal_after_intake, unlock_for_intake
+    from mailroom.cli.efirma import seal_after_intake, unlock_for_intake
     from mailroom.drafts import DraftService
 
     new = filing_from_args(args)

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from mailroom.config import Settings
 from mailroom.errors import ConfigError
 from mailroom.stopping import run_until_stopped
-from mailroom.store import Store
 
 if TYPE_CHECKING:
+    from mailroom.store import Store
     from signing.upgrade import SignatureUpgrader, UpgradeSummary
 
 EXIT_REVOKED = 7

@@ -1,24 +1,24 @@
 """``oficialia separador -o ARCHIVO.pdf [--copias N] [--folio FOLIO]``: sheets to print for
 scanning several filings in one batch.
 
-Registered by ``mailroom.cli.build_parser`` through :func:`add_separador_commands`. A separator
-needs no data folder (``needs_store=False``); a carátula (``--folio``) opens the store only to
-check that the folio exists and to print its sender and subject on the sheet.
+A separator needs no data folder (``needs_store=False``); a carátula (``--folio``) opens the
+store only to check that the folio exists and to print its sender and subject on the sheet.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailroom import filings
-from mailroom.attachments import FilingClosed
-from mailroom.capture.separator import MAX_COPIES, write_cover_sheet_pdf, write_separator_pdf
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput, NotFound
-from mailroom.models import FilingStatus
-from mailroom.store import Store
+
+if TYPE_CHECKING:
+    from mailroom.store import Store
+
+# mailroom.capture.separator.MAX_COPIES, which loads fpdf (a test keeps the two equal).
+MAX_COPIES = 500
 
 
 def add_separador_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -38,6 +38,12 @@ def add_separador_commands(commands: Any, common: argparse.ArgumentParser) -> No
 
 
 def cmd_separador(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from mailroom import filings
+    from mailroom.attachments import FilingClosed
+    from mailroom.capture.separator import write_cover_sheet_pdf, write_separator_pdf
+    from mailroom.models import FilingStatus
+    from mailroom.store import Store
+
     if args.output.suffix.lower() != ".pdf":
         raise InvalidInput(f"La salida {args.output} debe terminar en .pdf.", path=args.output)
     if args.folio is None:

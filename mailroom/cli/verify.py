@@ -1,8 +1,7 @@
 """``oficialia verify ARCHIVO.pdf``: every signature of a PDF, with a verdict a clerk can read.
 
-Registered by ``mailroom.cli.build_parser`` through :func:`add_verify_commands`. Needs no data
-folder (``needs_store=False``): checking a citizen's PDF never creates one. pyHanko is imported
-only when the command runs, so ``oficialia --help`` stays fast.
+Needs no data folder (``needs_store=False``): checking a citizen's PDF never creates one.
+pyHanko is imported only when the command runs, so ``oficialia --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,15 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
 from mailroom.errors import UnreadableFile
-from mailroom.store import Store
 
 # Distinct from 65 (an unreadable file): the PDF was read, but its signatures do not hold.
 EXIT_SIGNATURES_INVALID = 5
 EXIT_NOT_SIGNED = 6
+
+if TYPE_CHECKING:
+    from mailroom.store import Store
 
 
 def add_verify_commands(commands: Any, common: argparse.ArgumentParser) -> None:

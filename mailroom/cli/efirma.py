@@ -1,9 +1,9 @@
 """The e.firma commands: ``oficialia efirma info|check``, ``oficialia sign``, ``oficialia acuse``,
 ``oficialia acuses pendientes|sellar``, and the sealing options of ``oficialia intake``.
 
-Kept apart from ``mailroom.cli`` so that module stays small; ``mailroom.cli.build_parser`` calls
-:func:`add_signing_commands`. Only the acuse commands need the store; the others set
-``needs_store=False`` so that checking a certificate never creates a data folder.
+Only the acuse commands need the store; the others set ``needs_store=False`` so that checking a
+certificate never creates a data folder. pyHanko and the acuse stack load when a command here
+runs, never when the parser is built.
 """
 
 from __future__ import annotations
@@ -16,21 +16,15 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailroom.acuses import AcuseService, StoredAcuse
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput, OficialiaError, UnreadableFile
-from mailroom.store import Store
-from signing import (
-    CertificateIdentity,
-    CertificateRevoked,
-    CredentialFileMissing,
-    Credentials,
-    PdfSigner,
-    load_certificate,
-    load_credentials,
-)
+
+if TYPE_CHECKING:
+    from mailroom.acuses import StoredAcuse
+    from mailroom.store import Store
+    from signing import CertificateIdentity, Credentials, PdfSigner
 
 PASSWORD_PROMPT = "Contraseña de la e.firma: "
 
@@ -110,6 +104,8 @@ def seal_after_intake(
 ) -> StoredAcuse:
     """Seal the new filing's acuse if a signer is open; if sealing fails the filing stays
     registered and its acuse pending (``oficialia acuses sellar`` seals it later)."""
+    from mailroom.acuses import AcuseService
+
     service = AcuseService(store, settings)
     if signer is not None:
         try:
@@ -130,6 +126,8 @@ def _add_credential_options(parser: argparse.ArgumentParser, *, required: bool) 
 
 
 def cmd_efirma_info(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from signing import load_certificate
+
     _, identity = load_certificate(args.cer)
     if args.json:
         print(json.dumps(_identity_dict(identity), ensure_ascii=False, indent=2))
@@ -154,6 +152,7 @@ def cmd_efirma_info(args: argparse.Namespace, store: Store | None, settings: Set
 
 
 def cmd_efirma_check(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from signing import CertificateRevoked
     from signing.office import revocation_checker
     from signing.revocation import RevocationStatus
     from signing.trust import trust_store_from_settings
@@ -198,6 +197,8 @@ def cmd_sign(args: argparse.Namespace, store: Store | None, settings: Settings) 
 
 
 def cmd_acuse(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from mailroom.acuses import AcuseService
+
     assert store is not None  # acuse keeps needs_store=True
     _require_pair(args)
     # Credentials first: a wrong password should fail before anything is sealed or written.
@@ -220,6 +221,8 @@ def cmd_acuse(args: argparse.Namespace, store: Store | None, settings: Settings)
 
 
 def cmd_acuses_pendientes(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from mailroom.acuses import AcuseService
+
     assert store is not None
     pending = AcuseService(store, settings).pending()
     if args.json:
@@ -236,6 +239,8 @@ def cmd_acuses_pendientes(args: argparse.Namespace, store: Store | None, setting
 
 
 def cmd_acuses_sellar(args: argparse.Namespace, store: Store | None, settings: Settings) -> int:
+    from mailroom.acuses import AcuseService
+
     assert store is not None
     signer = _office_signer(args, settings, store)
     report = AcuseService(store, settings).seal_pending(signer, limit=args.limite)
@@ -266,9 +271,11 @@ def _state_label(acuse: StoredAcuse) -> str:
 def _credentials(args: argparse.Namespace, settings: Settings) -> Credentials:
     """Open the e.firma; warn (not refuse) when its issuer is not in the trust store.
 
-    Not refused because the bundled SAT authorities lack AC6/AC7 (resources/trust/SOURCES.md),
-    which issue today's e.firmas: refusing would lock out every office until an admin adds
-    them. ``signing.credentials.check_trusted_issuer`` is there for callers that must refuse."""
+    Not refused: when SAT starts issuing from a new authority (as it did with AC6 and AC7 in
+    2023), refusing would lock out every office with a new e.firma until an admin adds that
+    authority (``trust_extra_dir``) or an update ships it. ``signing.credentials.
+    check_trusted_issuer`` is there for callers that must refuse."""
+    from signing import load_credentials
     from signing.trust import trust_store_from_settings
 
     credentials = load_credentials(
@@ -295,6 +302,8 @@ def _office_signer(
 
 
 def _password(args: argparse.Namespace) -> str:
+    from signing import CredentialFileMissing
+
     if args.password_file is None:
         try:
             return getpass.getpass(PASSWORD_PROMPT)
