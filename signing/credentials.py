@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from asn1crypto import keys
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from signing.certificate import Certificate, parse_certificate, signed_by_der
 from signing.errors import (
     CertificateExpired,
     CertificateNotYetValid,
@@ -26,11 +26,10 @@ from signing.errors import (
     CredentialFileMissing,
     KeyMismatch,
     NotAnEfirma,
-    SigningError,
     UntrustedIssuer,
     WrongPassword,
 )
-from signing.identity import CertificateIdentity, parse_certificate, read_identity
+from signing.identity import CertificateIdentity, read_identity
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,7 @@ class Credentials:
 def load_certificate(path: Path) -> tuple[bytes, CertificateIdentity]:
     """Read a ``.cer`` file: its DER bytes and the holder's identity."""
     certificate = parse_certificate(_read(path, "del certificado (.cer)"))
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return der, read_identity(der)
+    return certificate.der, read_identity(certificate.der)
 
 
 def load_credentials(
@@ -127,7 +125,7 @@ def _is_encrypted_key_container(data: bytes) -> bool:
     return structure is not None
 
 
-def _check_key_matches(certificate: x509.Certificate, private_key: PrivateKeyTypes) -> None:
+def _check_key_matches(certificate: Certificate, private_key: PrivateKeyTypes) -> None:
     public_format = serialization.PublicFormat.SubjectPublicKeyInfo
     from_key = private_key.public_key().public_bytes(serialization.Encoding.DER, public_format)
     from_certificate = certificate.public_key().public_bytes(
@@ -148,7 +146,7 @@ def _check_key_matches(certificate: x509.Certificate, private_key: PrivateKeyTyp
         )
 
 
-def _signs_verifiably(private_key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> bool:
+def _signs_verifiably(private_key: rsa.RSAPrivateKey, certificate: Certificate) -> bool:
     """A test signature the certificate verifies: what the skipped RSA validation would have
     protected (a damaged private exponent or CRT value signs garbage)."""
     probe = b"oficialia: prueba de la llave privada"
@@ -182,7 +180,7 @@ def _check_validity(identity: CertificateIdentity, now: datetime) -> None:
 def check_trusted_issuer(certificate_der: bytes, trusted_issuers: Sequence[bytes]) -> None:
     """Raise ``UntrustedIssuer`` unless one of the DER issuer certificates signed this one."""
     certificate = parse_certificate(certificate_der)
-    if not any(_is_signed_by(certificate, issuer_der) for issuer_der in trusted_issuers):
+    if not any(signed_by_der(certificate, issuer_der) for issuer_der in trusted_issuers):
         issuer = read_identity(certificate_der).issuer
         raise UntrustedIssuer(
             f"El emisor del certificado («{issuer}») no es una autoridad certificadora "
@@ -190,30 +188,3 @@ def check_trusted_issuer(certificate_der: bytes, trusted_issuers: Sequence[bytes
             "administrador que agregue el certificado de esa autoridad.",
             issuer=issuer,
         )
-
-
-def _is_signed_by(certificate: x509.Certificate, issuer_der: bytes) -> bool:
-    """Whether the issuer's public key verifies the certificate's signature.
-
-    Checked by hand rather than with ``verify_directly_issued_by``, which also compares the names
-    through ``cryptography``'s strict parser and fails on SAT's Latin-1 TeletexString names.
-    """
-    hash_algorithm = certificate.signature_hash_algorithm
-    try:
-        public_key = parse_certificate(issuer_der).public_key()
-        if isinstance(public_key, rsa.RSAPublicKey) and hash_algorithm is not None:
-            public_key.verify(
-                certificate.signature,
-                certificate.tbs_certificate_bytes,
-                padding.PKCS1v15(),
-                hash_algorithm,
-            )
-        elif isinstance(public_key, ec.EllipticCurvePublicKey) and hash_algorithm is not None:
-            public_key.verify(
-                certificate.signature, certificate.tbs_certificate_bytes, ec.ECDSA(hash_algorithm)
-            )
-        else:
-            return False
-    except (SigningError, ValueError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    return True

@@ -45,7 +45,8 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mailroom.fsutil import fsync_dir, try_lock
-from signing.credentials import _is_signed_by, load_credentials
+from signing.certificate import parse_certificate
+from signing.credentials import load_credentials
 from signing.errors import SigningError
 from signing.identity import CertificateIdentity
 
@@ -172,17 +173,17 @@ def _reusable(folder: Path, now: datetime) -> DemoPki | None:
         authority_key = serialization.load_pem_private_key(
             (folder / AUTHORITY_KEY).read_bytes(), None
         )
-        root = x509.load_der_x509_certificate(root_der)
-        intermediate = x509.load_der_x509_certificate(intermediate_der)
+        root = parse_certificate(root_der)
+        intermediate = parse_certificate(intermediate_der)
         trusted = {p.name: p.read_bytes() for p in (folder / TRUST_FOLDER).iterdir()}
     except (OSError, ValueError, TypeError, SigningError):
         return None
     fits = (
-        _is_signed_by(root, root_der)
-        and _is_signed_by(intermediate, root_der)
+        root.is_signed_by(root)
+        and intermediate.is_signed_by(root)
         and _public_der(authority_key.public_key()) == _public_der(intermediate.public_key())
         and trusted == {ROOT_FILE: root_der, INTERMEDIATE_FILE: intermediate_der}
-        and min(root.not_valid_after_utc, intermediate.not_valid_after_utc) > now + RENEW_BEFORE
+        and min(root.not_after, intermediate.not_after) > now + RENEW_BEFORE
     )
     if not fits:
         return None

@@ -4,10 +4,11 @@ SAT puts the RFC in x500UniqueIdentifier (2.5.4.45) and the CURP in serialNumber
 company's certificate carries its representative too: ``RFC / RFC-representante`` and
 `` / CURP-representante`` (a company has no CURP of its own, hence the empty left side).
 
-Names are read with asn1crypto, not ``cryptography``: real SAT certificates write accented names
-as TeletexString in Latin-1 (``COMPAÑIA`` in 00001000000413053762.cer), which ``cryptography``
-refuses to parse, and asn1crypto reads them once ``signing.asn1_workaround`` is applied (importing
-``signing`` does it).
+Names are read with asn1crypto, not ``cryptography`` (see ``signing.certificate``): real SAT
+certificates write accented names as TeletexString in Latin-1 (``COMPAÑIA`` in
+00001000000413053762.cer) and AC6 writes UTF-8 bytes in a PrintableString, both of which
+``cryptography`` refuses, and asn1crypto reads them once ``signing.asn1_workaround`` is applied
+(importing ``signing`` does it).
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
+from signing.certificate import parse_certificate
 from signing.errors import NotACertificate
 
 # RFC lengths fixed by SAT: 4 letters + date + homoclave for people, 3 letters for companies.
@@ -43,26 +41,11 @@ class CertificateIdentity:
     organizational_unit: str | None
 
 
-def parse_certificate(data: bytes) -> x509.Certificate:
-    """Parse a DER (SAT's ``.cer``) or PEM certificate, or raise ``NotACertificate``."""
-    try:
-        if data.lstrip().startswith(b"-----BEGIN"):
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError as error:
-        raise NotACertificate(
-            "El archivo no es un certificado (.cer) válido. Elija el archivo .cer de la e.firma "
-            "que entregó el SAT, no el .key ni otro documento.",
-            reason=str(error),
-        ) from error
-
-
 def read_identity(certificate_der: bytes) -> CertificateIdentity:
     """Read the holder's identity from a SAT certificate; raises ``NotACertificate``."""
     certificate = parse_certificate(certificate_der)
-    der = certificate.public_bytes(serialization.Encoding.DER)
     try:
-        parsed = asn1_x509.Certificate.load(der)
+        parsed = certificate.as_asn1()
         subject, issuer = parsed.subject.native, parsed.issuer.native
     except (ValueError, TypeError) as error:
         raise NotACertificate(
@@ -86,8 +69,8 @@ def read_identity(certificate_der: bytes) -> CertificateIdentity:
         representative_rfc=representative_rfc,
         representative_curp=representative_curp,
         certificate_number=certificate_number(certificate.serial_number),
-        not_before=certificate.not_valid_before_utc,
-        not_after=certificate.not_valid_after_utc,
+        not_before=certificate.not_before,
+        not_after=certificate.not_after,
         issuer=_text(issuer, "common_name") or parsed.issuer.human_friendly,
         kind="fisica" if len(rfc) == _RFC_LENGTH_PERSON else "moral",
         is_csd=unit is not None,
@@ -112,7 +95,20 @@ def _text(name: dict[str, Any], field: str) -> str | None:
         value = value.decode("utf-8", errors="replace")
     if not isinstance(value, str):
         return None
-    return value.strip() or None
+    return undo_double_encoding(value).strip() or None
+
+
+def undo_double_encoding(text: str) -> str:
+    """``AdministraciÃ³n`` -> ``Administración``: text whose UTF-8 bytes were decoded as Latin-1
+    once too often, as in AC6's own name (its CN is UTF-8 of UTF-8). Other text comes back
+    unchanged: ASCII is the same either way, and correctly accented Spanish is not valid UTF-8
+    once written as Latin-1 (an accented letter would have to be followed by a symbol such as
+    «°» or «¿»)."""
+    try:
+        repaired = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired
 
 
 def _split_pair(value: str | None) -> tuple[str | None, str | None]:

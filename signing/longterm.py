@@ -30,9 +30,8 @@ from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from signing.credentials import _is_signed_by
+from signing.certificate import parsed, signed_by_der
 from signing.errors import SignatureFailed, UnsignablePdf
-from signing.identity import parse_certificate
 
 T = TypeVar("T")
 
@@ -53,9 +52,9 @@ def make_timestamper(url: str, timeout: float) -> TimeStamper | None:
 
 def find_issuer(certificate_der: bytes, candidates: Sequence[bytes]) -> bytes | None:
     """The candidate whose key signed ``certificate_der`` (names are not trusted for this)."""
-    certificate = parse_certificate(certificate_der)
+    certificate = parsed(certificate_der)
     for candidate in candidates:
-        if candidate != certificate_der and _is_signed_by(certificate, candidate):
+        if candidate != certificate_der and signed_by_der(certificate, candidate):
             return candidate
     return None
 

@@ -11,23 +11,26 @@ GeneralizedTime, where ``cryptography``'s OCSP parser refuses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from asn1crypto import keys
+from asn1crypto import algos
 from asn1crypto import ocsp as asn1_ocsp
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from signing.credentials import _is_signed_by
-from signing.identity import parse_certificate
+from signing.certificate import (
+    OCSP_SIGNING,
+    Certificate,
+    parse_certificate,
+    parsed,
+    signature_verifies,
+)
+from signing.errors import NotACertificate
 
 CLOCK_SKEW = timedelta(minutes=5)
+_CERT_ID_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
 
 
 class RevocationStatus(StrEnum):
@@ -77,10 +80,10 @@ def evaluate_response(
     whose AIA names no responder, even when the answer is supplied.)"""
     return interpret(
         response_der,
-        parse_certificate(certificate_der),
-        parse_certificate(issuer_der),
+        parsed(certificate_der),
+        parsed(issuer_der),
         now or datetime.now(UTC),
-        responder_certificates=[parse_certificate(der) for der in responder_certificates],
+        responder_certificates=[parsed(der) for der in responder_certificates],
         host="documento",
         stale_ok=True,
     )
@@ -88,17 +91,17 @@ def evaluate_response(
 
 def interpret(
     body: bytes,
-    certificate: x509.Certificate,
-    issuer: x509.Certificate,
+    certificate: Certificate,
+    issuer: Certificate,
     now: datetime,
     *,
-    responder_certificates: Sequence[x509.Certificate] = (),
+    responder_certificates: Sequence[Certificate] = (),
     host: str = "",
     stale_ok: bool = False,
 ) -> RevocationCheck:
     try:
         answer = _Answer.parse(body)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, NotACertificate) as error:
         return unknown(
             "La respuesta del servicio OCSP está dañada o no es OCSP; no se pudo confirmar "
             "la vigencia del certificado.",
@@ -148,10 +151,10 @@ def interpret(
 
 def _authenticate(
     answer: _Answer,
-    certificate: x509.Certificate,
-    issuer: x509.Certificate,
+    certificate: Certificate,
+    issuer: Certificate,
     now: datetime,
-    responder_certificates: Sequence[x509.Certificate],
+    responder_certificates: Sequence[Certificate],
     *,
     stale_ok: bool = False,
 ) -> str | None:
@@ -173,23 +176,14 @@ def _authenticate(
 
 
 def _response_signer(
-    answer: _Answer, issuer: x509.Certificate, responder_certificates: Sequence[x509.Certificate]
-) -> x509.Certificate | None:
+    answer: _Answer, issuer: Certificate, responder_certificates: Sequence[Certificate]
+) -> Certificate | None:
     for candidate in [issuer, *answer.certificates, *responder_certificates]:
         if not answer.names_responder(candidate):
             continue
-        if candidate == issuer or _is_delegated_responder(candidate, issuer):
+        if candidate.der == issuer.der or _is_delegated_responder(candidate, issuer):
             return candidate
     return None
-
-
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 @dataclass(frozen=True)
@@ -213,10 +207,10 @@ class _Answer:
     revocation_reason: str | None = None
     responder_kind: str = ""
     responder_value: bytes = b""
-    certificates: tuple[x509.Certificate, ...] = ()
+    certificates: tuple[Certificate, ...] = ()
     tbs: bytes = b""
     signature: bytes = b""
-    signature_hash: str = ""
+    signature_algorithm_der: bytes = b""
 
     @classmethod
     def parse(cls, body: bytes) -> _Answer:
@@ -260,61 +254,39 @@ class _Answer:
             certificates=tuple(parse_certificate(der) for der in embedded),
             tbs=data.dump(),
             signature=bytes(basic["signature"].native),
-            signature_hash=str(algorithm.hash_algo),
+            signature_algorithm_der=algorithm.dump(),
         )
 
-    def names_issuer(self, issuer: x509.Certificate) -> bool:
-        factory = _HASHES.get(self.hash_algorithm)
-        if factory is None:
+    def names_issuer(self, issuer: Certificate) -> bool:
+        """Whether the answer's CertID names ``issuer``: the hashes are over the issuer's name
+        exactly as encoded (AC6's, malformed strings and all) and over its key."""
+        if self.hash_algorithm not in _CERT_ID_HASHES:
             return False
         return (
-            _digest(factory(), issuer.subject.public_bytes()) == self.issuer_name_hash
-            and _digest(factory(), _public_key_bits(issuer)) == self.issuer_key_hash
+            _digest(self.hash_algorithm, issuer.subject_der) == self.issuer_name_hash
+            and _digest(self.hash_algorithm, issuer.public_key_bits) == self.issuer_key_hash
         )
 
-    def names_responder(self, candidate: x509.Certificate) -> bool:
+    def names_responder(self, candidate: Certificate) -> bool:
         if self.responder_kind == "by_key":
-            return _digest(hashes.SHA1(), _public_key_bits(candidate)) == self.responder_value
-        return candidate.subject.public_bytes() == self.responder_value
+            return _digest("sha1", candidate.public_key_bits) == self.responder_value
+        return candidate.subject_der == self.responder_value
 
-    def signed_by(self, signer: x509.Certificate) -> bool:
-        factory = _HASHES.get(self.signature_hash)
-        if factory is None:
-            return False
-        key = signer.public_key()
+    def signed_by(self, signer: Certificate) -> bool:
         try:
-            if isinstance(key, rsa.RSAPublicKey):
-                key.verify(self.signature, self.tbs, padding.PKCS1v15(), factory())
-            elif isinstance(key, ec.EllipticCurvePublicKey):
-                key.verify(self.signature, self.tbs, ec.ECDSA(factory()))
-            else:
-                return False
-        except (InvalidSignature, UnsupportedAlgorithm, ValueError):
+            key = signer.public_key()
+        except NotACertificate:
             return False
-        return True
+        algorithm = algos.SignedDigestAlgorithm.load(self.signature_algorithm_der)
+        return signature_verifies(key, algorithm, self.tbs, self.signature)
 
 
-def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
-    digest = hashes.Hash(algorithm)
-    digest.update(data)
-    return digest.finalize()
+def _digest(algorithm: str, data: bytes) -> bytes:
+    return hashlib.new(algorithm, data).digest()
 
 
-def _public_key_bits(certificate: x509.Certificate) -> bytes:
-    spki = certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return bytes(keys.PublicKeyInfo.load(spki)["public_key"].contents[1:])
-
-
-def _is_delegated_responder(candidate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return False
-    if ExtendedKeyUsageOID.OCSP_SIGNING not in usage:
-        return False
-    return _is_signed_by(candidate, issuer.public_bytes(serialization.Encoding.DER))
+def _is_delegated_responder(candidate: Certificate, issuer: Certificate) -> bool:
+    return OCSP_SIGNING in candidate.extended_key_usages and candidate.is_signed_by(issuer)
 
 
 def not_verified(host: str, reason: str) -> RevocationCheck:

@@ -31,13 +31,12 @@ from urllib.parse import urlsplit
 
 import requests
 import sqlite_utils
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509 import ocsp
+from asn1crypto import algos, core
+from asn1crypto import ocsp as asn1_ocsp
 
 from mailroom.config import Settings
 from mailroom.store import Store
-from signing.identity import parse_certificate
+from signing.certificate import Certificate, parsed
 from signing.ocsp_answer import (
     RevocationCheck,
     RevocationStatus,
@@ -134,14 +133,14 @@ class RevocationChecker:
         self._cache = cache
         self._clock = clock or (lambda: datetime.now(UTC))
         self._max_age = max_age
-        self._responder_certificates = [parse_certificate(der) for der in responder_certificates]
+        self._responder_certificates = [parsed(der) for der in responder_certificates]
         self._host = urlsplit(responder_url).netloc or responder_url
 
     def _interpret(
         self,
         body: bytes,
-        certificate: x509.Certificate,
-        issuer: x509.Certificate,
+        certificate: Certificate,
+        issuer: Certificate,
         now: datetime,
         *,
         stale_ok: bool = False,
@@ -158,9 +157,9 @@ class RevocationChecker:
 
     def check(self, certificate_der: bytes, issuer_der: bytes) -> RevocationCheck:
         """Never raises for network or responder trouble: the status says what happened."""
-        certificate = parse_certificate(certificate_der)
-        issuer = parse_certificate(issuer_der)
-        key = _sha256(certificate)
+        certificate = parsed(certificate_der)
+        issuer = parsed(issuer_der)
+        key = certificate.sha256
         now = self._clock()
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
@@ -174,7 +173,7 @@ class RevocationChecker:
                     return reused
         result, next_update = self._ask(certificate, issuer, now)
         if result.verified and self._cache is not None:
-            self._cache.put(key, _sha256(issuer), result, now, next_update)
+            self._cache.put(key, issuer.sha256, result, now, next_update)
         if result.status is RevocationStatus.NO_VERIFICADO and cached is not None:
             previous = self._interpret(cached.response_der, certificate, issuer, now, stale_ok=True)
             if previous.status is RevocationStatus.VIGENTE and previous.checked_at is not None:
@@ -189,14 +188,9 @@ class RevocationChecker:
         return result
 
     def _ask(
-        self, certificate: x509.Certificate, issuer: x509.Certificate, now: datetime
+        self, certificate: Certificate, issuer: Certificate, now: datetime
     ) -> tuple[RevocationCheck, datetime | None]:
-        request = (
-            ocsp.OCSPRequestBuilder()
-            .add_certificate(certificate, issuer, hashes.SHA1())
-            .build()
-            .public_bytes(serialization.Encoding.DER)
-        )
+        request = ocsp_request(certificate, issuer)
         host = urlsplit(self.responder_url).netloc or self.responder_url
         try:
             with requests.Session() as session:
@@ -223,8 +217,26 @@ class RevocationChecker:
         return result, next_update
 
 
-def _sha256(certificate: x509.Certificate) -> str:
-    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+def ocsp_request(certificate: Certificate, issuer: Certificate) -> bytes:
+    """The DER OCSP request for ``certificate``: one CertID with SHA-1 hashes of the issuer's
+    name (as encoded) and key, no nonce, unsigned.
+
+    Built with asn1crypto because ``cryptography``'s builder wants its own certificate objects,
+    which it cannot make of AC6 or anything AC6 issued. The bytes are the ones its builder wrote
+    before (SHA-1 with explicit NULL parameters), which SAT's responder is known to accept.
+    """
+    cert_id = asn1_ocsp.CertId(
+        {
+            "hash_algorithm": algos.DigestAlgorithm(
+                {"algorithm": "sha1", "parameters": core.Null()}
+            ),
+            "issuer_name_hash": hashlib.sha1(issuer.subject_der).digest(),
+            "issuer_key_hash": hashlib.sha1(issuer.public_key_bits).digest(),
+            "serial_number": certificate.serial_number,
+        }
+    )
+    request = asn1_ocsp.TBSRequest({"request_list": [{"req_cert": cert_id}]})
+    return asn1_ocsp.OCSPRequest({"tbs_request": request}).dump()
 
 
 class StoreOcspCache:

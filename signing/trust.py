@@ -11,8 +11,9 @@ PEM, a PEM may hold several). Test roots (``trust_test_roots``) are trusted only
 setting has a value. A file that is not a usable certificate is skipped with a Spanish warning in
 :attr:`TrustStore.warnings`: the store never crashes on it and never trusts it.
 
-Issuers are found by checking the signature, not by comparing names: SAT writes names as Latin-1
-TeletexStrings that ``cryptography``'s strict parser refuses, and reissued authorities share names.
+Issuers are found by checking the signature, not by comparing names: reissued authorities share
+names. Certificates are read by ``signing.certificate`` (asn1crypto), never by ``cryptography``'s
+X.509 parser, which refuses SAT's Latin-1 TeletexStrings and AC6's own name.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
-from signing.credentials import _is_signed_by
+from signing.certificate import parsed, read_certificates, signed_by_der
 from signing.errors import NotACertificate
-from signing.identity import parse_certificate
+from signing.identity import undo_double_encoding
 
 if TYPE_CHECKING:
     from pyhanko_certvalidator import ValidationContext
@@ -72,11 +70,11 @@ class TrustStore:
     def issuer_of(self, certificate_der: bytes) -> bytes | None:
         """The trusted authority whose key signed this certificate, or ``None``."""
         try:
-            certificate = _parsed(certificate_der)
+            certificate = parsed(certificate_der)
         except NotACertificate:
             return None
         for candidate in self.issuers:
-            if _is_signed_by(certificate, candidate):
+            if signed_by_der(certificate, candidate):
                 return candidate
         return None
 
@@ -180,17 +178,17 @@ class _Builder:
     def add(self, der: bytes, *, source: str, test: bool = False) -> None:
         if der in self.roots or der in self.intermediates:
             return
-        certificate = asn1_x509.Certificate.load(der)
-        if _is_signed_by(_parsed(der), der):
+        certificate = parsed(der)
+        if certificate.is_signed_by(certificate):
             self.roots.append(der)
             if test:
                 self.test_roots.append(der)
-        elif certificate.ca:
+        elif certificate.is_ca:
             self.intermediates.append(der)
         else:
             self.warn(
-                f"El certificado {source} («{_subject(certificate)}») no es de una autoridad "
-                "certificadora; no se usa para reconocer firmas."
+                f"El certificado {source} («{_subject(certificate.as_asn1())}») no es de una "
+                "autoridad certificadora; no se usa para reconocer firmas."
             )
 
 
@@ -216,16 +214,13 @@ def _read_certificates(path: Path, builder: _Builder) -> list[bytes]:
     try:
         if path.stat().st_size > _MAX_CERTIFICATE_FILE_BYTES:
             raise ValueError("archivo demasiado grande para ser un certificado")
-        data = path.read_bytes()
-        if b"-----BEGIN" in data:
-            parsed = x509.load_pem_x509_certificates(data)
-        else:
-            parsed = [x509.load_der_x509_certificate(data)]
-        certificates = [item.public_bytes(serialization.Encoding.DER) for item in parsed]
+        certificates = [certificate.der for certificate in read_certificates(path.read_bytes())]
+        if not certificates:
+            raise ValueError("el archivo PEM no contiene ningún certificado")
         for der in certificates:
             # pyHanko reads certificates with asn1crypto: make sure it can, names included.
             _subject(asn1_x509.Certificate.load(der))
-    except (OSError, ValueError, TypeError) as error:
+    except (NotACertificate, OSError, ValueError, TypeError) as error:
         builder.warn(
             f"Se ignora {path}: no es un certificado válido ({_reason(error)}). Reemplácelo por "
             "el certificado de la autoridad en formato .cer (DER) o .pem."
@@ -235,6 +230,9 @@ def _read_certificates(path: Path, builder: _Builder) -> list[bytes]:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, NotACertificate):
+        reason = str(error.details.get("reason", "")).strip()
+        return reason.splitlines()[0][:120] if reason else "ilegible"
     if isinstance(error, OSError):
         return error.strerror or type(error).__name__
     return str(error).splitlines()[0][:120] if str(error) else type(error).__name__
@@ -245,9 +243,4 @@ def _subject(certificate: asn1_x509.Certificate) -> str:
     name = native.get("common_name") or native.get("organization_name")
     if isinstance(name, list):
         name = name[0]
-    return str(name) if name else certificate.subject.human_friendly
-
-
-@lru_cache(maxsize=256)
-def _parsed(der: bytes) -> x509.Certificate:
-    return parse_certificate(der)
+    return undo_double_encoding(str(name)) if name else certificate.subject.human_friendly

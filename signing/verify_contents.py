@@ -20,7 +20,7 @@ from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from signing.errors import NotACertificate
-from signing.identity import CertificateIdentity, read_identity
+from signing.identity import CertificateIdentity, read_identity, undo_double_encoding
 from signing.trust import TrustStore
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def common_name(certificate: asn1_x509.Certificate, issuer: bool = False) -> str
         value = native.get("common_name") or native.get("organization_name")
         if isinstance(value, list):
             value = value[0]
-        return str(value) if value else name.human_friendly
+        return undo_double_encoding(str(value)) if value else name.human_friendly
     except (ValueError, TypeError):
         return "(nombre ilegible)"
 
