@@ -1,33 +1,36 @@
 """A test PKI shaped like SAT's, served by certomancer's animator on 127.0.0.1.
 
-What it imitates, and why each piece is here:
+What it imitates, and why each piece is here (the configuration is in ``tests/sat_pki_config.py``):
 
 * ``raiz`` -- a self-signed root standing in for Banco de México's ARC.
 * ``ac`` -- the intermediate that issues e.firmas, standing in for SAT's "A.C. del Servicio de
-  Administración Tributaria".
+  Administración Tributaria" up to AC5.
+* ``ac6``/``ac7`` -- intermediates whose subject names are byte for byte those of SAT's real AC6
+  and AC7 (which issue every e.firma since 2023; AC6's name is malformed), each with its own
+  delegated OCSP responder named like SAT's. See :mod:`tests.sat_pki_config`.
 * ``ocsp`` -- a delegated OCSP responder for ``ac`` (like SAT's ``ocsp.ac5_sat.cer``); its URL is
-  :attr:`SatPki.ocsp_url`.
+  :attr:`SatPki.ocsp_url` (:meth:`SatPki.ocsp_url_for` for the others).
 * ``tsa`` -- an RFC 3161 time-stamping authority; its URL is :attr:`SatPki.tsa_url`.
-* End-entity certificates issued by ``ac``, with SAT's attributes: the RFC in 2.5.4.45
-  (x500UniqueIdentifier), the CURP in 2.5.4.5 (serialNumber), the serial number made of the
-  ASCII digits of a 20-digit "número de certificado", and -- like SAT's -- **no** AIA and **no**
-  CRL distribution point, so a validator that only follows pointers never checks revocation:
+* End-entity certificates with SAT's attributes: the RFC in 2.5.4.45 (x500UniqueIdentifier), the
+  CURP in 2.5.4.5 (serialNumber), the serial number made of the ASCII digits of a 20-digit
+  "número de certificado", and -- like SAT's -- **no** AIA and **no** CRL distribution point, so
+  a validator that only follows pointers never checks revocation:
 
-  - ``fisica``: persona física, valid now;
-  - ``moral``: persona moral with its representative (``RFC / RFC-representante``,
-    `` / CURP-representante``), valid now;
-  - ``vencida``: persona física whose certificate expired a year ago;
-  - ``revocada``: persona física, valid dates, revoked 30 days ago (key compromise);
-  - ``csd``: a sello digital (CSD) of the persona moral: same identity, plus an OU.
+  - issued by ``ac``: ``fisica`` (persona física, valid now); ``moral`` (persona moral with its
+    representative: ``RFC / RFC-representante``, `` / CURP-representante``); ``vencida``
+    (expired a year ago); ``revocada`` (valid dates, revoked 30 days ago, key compromise);
+    ``csd`` (a sello digital of the persona moral: same identity, plus an OU);
+  - issued by ``ac6``: ``oficina_ac6`` (an office's e.firma, persona moral) and
+    ``revocada_ac6``; by ``ac7``: ``oficina_ac7`` (persona física).
 
 Keys are generated for each test session (nothing secret is committed). Each end-entity key is
 written the way SAT delivers it: PKCS#8 EncryptedPrivateKeyInfo DER, PBES2 with PBKDF2-SHA1 and
 DES-EDE3-CBC (``openssl pkcs8 -v2 des3 -v2prf hmacWithSHA1``), password :data:`PASSWORD`.
 
 Dates are relative to the moment the PKI is built, so the suite does not rot. certomancer writes
-every name attribute as a UTF8String, where SAT writes 2.5.4.45 as a PrintableString; both trip
-asn1crypto 1.5.1 the same way (it expects a BIT STRING), which is what ``signing.asn1_workaround``
-is about.
+every name attribute it builds as a UTF8String, where SAT writes 2.5.4.45 as a PrintableString;
+both trip asn1crypto 1.5.1 the same way (it expects a BIT STRING), which is what
+``signing.asn1_workaround`` is about.
 """
 
 from __future__ import annotations
@@ -50,46 +53,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.serving import make_server
 
 import signing  # noqa: F401 - the asn1crypto workaround must be in place before names are built
+from tests.sat_pki_config import (
+    ARCH,
+    AUTHORITIES,
+    END_ENTITIES,
+    IDENTITIES,
+    KEY_LABELS,
+    RESPONDERS,
+    pki_config,
+    with_exact_names,
+)
 
-ARCH = "sat-pruebas"
 PASSWORD = "12345678a"
-END_ENTITIES = ("fisica", "moral", "vencida", "revocada", "csd")
-_UNIQUE_IDENTIFIER = "2.5.4.45"
-_SERIAL_NUMBER = "2.5.4.5"
-
-IDENTITIES: dict[str, dict[str, str]] = {
-    "fisica": {
-        "name": "MARÍA GUADALUPE PÉREZ LÓPEZ",
-        "rfc": "PELG800101QX7",
-        "curp": "PELG800101MDFRPD09",
-        "number": "30001000000500000101",
-    },
-    "moral": {
-        "name": "COMERCIALIZADORA DEL BAJÍO SA DE CV",
-        "rfc": "CBA010101AB1 / PELG800101QX7",
-        "curp": " / PELG800101MDFRPD09",
-        "number": "30001000000500000102",
-    },
-    "vencida": {
-        "name": "JOSÉ ÁNGEL NÚÑEZ ORTIZ",
-        "rfc": "NUOA700505KL2",
-        "curp": "NUOA700505HJCXRN01",
-        "number": "30001000000500000103",
-    },
-    "revocada": {
-        "name": "ROBERTO CARLOS DÍAZ MENDOZA",
-        "rfc": "DIMR750312T45",
-        "curp": "DIMR750312HDFZNB08",
-        "number": "30001000000500000104",
-    },
-    "csd": {
-        "name": "COMERCIALIZADORA DEL BAJÍO SA DE CV",
-        "rfc": "CBA010101AB1 / PELG800101QX7",
-        "curp": " / PELG800101MDFRPD09",
-        "number": "30001000000500000105",
-        "unit": "SUCURSAL CENTRO",
-    },
-}
+__all__ = ["END_ENTITIES", "IDENTITIES", "PASSWORD", "SatPki", "offline_url", "running_sat_pki"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +78,13 @@ class SatPki:
 
     @property
     def ocsp_url(self) -> str:
-        return f"{self.base_url}/{ARCH}/ocsp/ac"
+        return self.ocsp_url_for("ac")
+
+    def ocsp_url_for(self, authority: str) -> str:
+        """The OCSP responder of ``ac``, ``ac6`` or ``ac7``."""
+        if authority not in AUTHORITIES:
+            raise KeyError(f"no such test authority: {authority}")
+        return f"{self.base_url}/{ARCH}/ocsp/{authority}"
 
     @property
     def tsa_url(self) -> str:
@@ -133,6 +115,22 @@ class SatPki:
     @property
     def ocsp_responder_der(self) -> bytes:
         return (self.directory / "ocsp.cer").read_bytes()
+
+    def authority_der(self, authority: str) -> bytes:
+        """The test certificate (DER) of ``ac``, ``ac6`` or ``ac7``."""
+        if authority not in AUTHORITIES:
+            raise KeyError(f"no such test authority: {authority}")
+        return (self.directory / f"{authority}.cer").read_bytes()
+
+    def responder_der(self, authority: str) -> bytes:
+        """The certificate (DER) that signs the OCSP answers of ``authority``."""
+        return (self.directory / f"{RESPONDERS[authority]}.cer").read_bytes()
+
+    @property
+    def current_trust_dir(self) -> Path:
+        """The root, ``ac6`` and ``ac7``: ``trust_test_roots`` of an office whose e.firma comes
+        from today's SAT authorities (the real AC6/AC7/ARC6 come with the bundle)."""
+        return self.directory / "confianza-ac6-ac7"
 
     @property
     def password(self) -> str:
@@ -197,21 +195,25 @@ def running_sat_pki(directory: Path) -> Iterator[SatPki]:
 def _build(directory: Path, base_url: str, now: datetime) -> CertomancerConfig:
     keys_dir = directory / "keys"
     keys_dir.mkdir(exist_ok=True)
-    labels = ("raiz", "ac", "ocsp", "tsa", *END_ENTITIES)
-    for label in labels:
+    for label in KEY_LABELS:
         _write_key(keys_dir / f"{label}.pem")
     config = CertomancerConfig(
-        _config(base_url, now), key_search_dir=str(directory), external_url_prefix=base_url
+        pki_config(base_url, now), key_search_dir=str(directory), external_url_prefix=base_url
     )
     arch = config.pki_archs[ARCH]
-    for label in ("raiz", "ac", "ocsp", "tsa", *END_ENTITIES):
+    with_exact_names(arch)
+    for label in ("raiz", *AUTHORITIES, *RESPONDERS.values(), "tsa", *END_ENTITIES):
         (directory / f"{label}.cer").write_bytes(arch.get_cert(label).dump())
     for label in END_ENTITIES:
         _write_sat_key(keys_dir / f"{label}.pem", directory / f"{label}.key")
     (directory / "password.txt").write_text(PASSWORD + "\n", encoding="utf-8")
-    (directory / "confianza").mkdir(exist_ok=True)
-    for label in ("raiz", "ac"):
-        (directory / "confianza" / f"{label}.cer").write_bytes(arch.get_cert(label).dump())
+    for folder, labels in (
+        ("confianza", ("raiz", "ac")),
+        ("confianza-ac6-ac7", ("raiz", "ac6", "ac7")),
+    ):
+        (directory / folder).mkdir(exist_ok=True)
+        for label in labels:
+            (directory / folder / f"{label}.cer").write_bytes(arch.get_cert(label).dump())
     return config
 
 
@@ -236,174 +238,3 @@ def _write_sat_key(pem: Path, out: Path) -> None:
         check=True,
         capture_output=True,
     )  # fmt: skip
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def _validity(start: datetime, end: datetime) -> dict[str, str]:
-    return {"valid-from": _iso(start), "valid-to": _iso(end)}
-
-
-def _serial(number: str) -> int:
-    # SAT's serial number bytes are the ASCII digits of the certificate number.
-    return int.from_bytes(number.encode("ascii"), "big")
-
-
-def _ca_extensions(path_length: int | None) -> list[dict[str, Any]]:
-    constraints: dict[str, Any] = {"ca": True}
-    if path_length is not None:
-        constraints["path_len_constraint"] = path_length
-    return [
-        {"id": "basic_constraints", "critical": True, "value": constraints},
-        {
-            "id": "key_usage",
-            "critical": True,
-            "smart-value": {"schema": "key-usage", "params": ["key_cert_sign", "crl_sign"]},
-        },
-    ]
-
-
-def _end_entity_extensions() -> list[dict[str, Any]]:
-    # SAT's e.firma: digital signature, non-repudiation, data encipherment, key agreement;
-    # e-mail protection and client authentication. Deliberately no AIA and no CRLDP.
-    return [
-        {
-            "id": "key_usage",
-            "critical": True,
-            "smart-value": {
-                "schema": "key-usage",
-                "params": [
-                    "digital_signature",
-                    "non_repudiation",
-                    "data_encipherment",
-                    "key_agreement",
-                ],
-            },
-        },
-        {"id": "extended_key_usage", "value": ["email_protection", "client_auth"]},
-    ]
-
-
-def _config(base_url: str, now: datetime) -> dict[str, Any]:
-    entities: dict[str, dict[str, str]] = {
-        "raiz": {
-            "country-name": "MX",
-            "organization-name": "Banco de Pruebas",
-            "common-name": "Agencia Registradora Central de Pruebas",
-        },
-        "ac": {
-            "country-name": "MX",
-            "organization-name": "Servicio de Administración Tributaria (pruebas)",
-            "organizational-unit-name": "Administración de Seguridad de la Información",
-            "common-name": "A.C. de Pruebas del SAT",
-        },
-        "ocsp": {
-            "country-name": "MX",
-            "organization-name": "Servicio de Administración Tributaria (pruebas)",
-            "common-name": "Servicio OCSP de Pruebas",
-        },
-        "tsa": {
-            "country-name": "MX",
-            "organization-name": "Sellos de Tiempo de Pruebas",
-            "common-name": "TSA de Pruebas",
-        },
-    }
-    for label, who in IDENTITIES.items():
-        entity = {
-            "common-name": who["name"],
-            "name": who["name"],
-            "organization-name": who["name"],
-            "country-name": "MX",
-            "email-address": f"{label}@pruebas.example.mx",
-            _UNIQUE_IDENTIFIER: who["rfc"],
-            _SERIAL_NUMBER: who["curp"],
-        }
-        if "unit" in who:
-            entity["organizational-unit-name"] = who["unit"]
-        entities[label] = entity
-
-    long_ago, far_ahead = now - timedelta(days=3650), now + timedelta(days=3650)
-    current = _validity(now - timedelta(days=365), now + timedelta(days=4 * 365))
-    certs: dict[str, dict[str, Any]] = {
-        "raiz": {
-            "subject": "raiz",
-            "issuer": "raiz",
-            "validity": _validity(long_ago, far_ahead),
-            "extensions": _ca_extensions(None),
-        },
-        "ac": {
-            "subject": "ac",
-            "issuer": "raiz",
-            "validity": _validity(long_ago + timedelta(days=1), far_ahead - timedelta(days=1)),
-            "extensions": _ca_extensions(0),
-        },
-        "ocsp": {
-            "subject": "ocsp",
-            "issuer": "ac",
-            "validity": _validity(now - timedelta(days=400), now + timedelta(days=1500)),
-            "extensions": [
-                {
-                    "id": "key_usage",
-                    "critical": True,
-                    "smart-value": {"schema": "key-usage", "params": ["digital_signature"]},
-                },
-                {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
-                {"id": "ocsp_no_check"},
-            ],
-        },
-        "tsa": {
-            "subject": "tsa",
-            "issuer": "raiz",
-            "validity": _validity(long_ago + timedelta(days=2), far_ahead - timedelta(days=2)),
-            "extensions": [
-                {
-                    "id": "key_usage",
-                    "critical": True,
-                    "smart-value": {"schema": "key-usage", "params": ["digital_signature"]},
-                },
-                {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
-            ],
-        },
-    }
-    for label, who in IDENTITIES.items():
-        spec: dict[str, Any] = {
-            "subject": label,
-            "issuer": "ac",
-            "serial": _serial(who["number"]),
-            "validity": current,
-            "extensions": _end_entity_extensions(),
-        }
-        if label == "vencida":
-            spec["validity"] = _validity(now - timedelta(days=5 * 365), now - timedelta(days=365))
-        if label == "revocada":
-            spec["revocation"] = {
-                "revoked-since": _iso(now - timedelta(days=30)),
-                "reason": "key_compromise",
-            }
-        certs[label] = spec
-
-    return {
-        "external-url-prefix": base_url,
-        "keysets": {
-            ARCH: {
-                "path-prefix": "keys",
-                "keys": {
-                    label: {"path": f"{label}.pem"}
-                    for label in ("raiz", "ac", "ocsp", "tsa", *END_ENTITIES)
-                },
-            }
-        },
-        "pki-architectures": {
-            ARCH: {
-                "keyset": ARCH,
-                "entities": entities,
-                "certs": certs,
-                "services": {
-                    "ocsp": {"ac": {"for-issuer": "ac", "responder-cert": "ocsp"}},
-                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
-                },
-            }
-        },
-    }

@@ -4,7 +4,8 @@ Two sets of checks:
 
 * sealed with the SAT-shaped test PKI (``tests/sat_pki.py``) and an NSS database that trusts only
   its root (``pdfsig -nssdir``): pdfsig must call the signature valid *and* the certificate
-  trusted, for B-B and B-LT, and a tampered copy a digest mismatch;
+  trusted, for B-B and B-LT, and a tampered copy a digest mismatch -- also for office e.firmas
+  issued by the test AC6 and AC7, whose names are byte for byte SAT's (AC6's is malformed);
 * sealed with SAT's real test e.firma in place (``../shared/fixtures/sat``), the clock frozen inside
   its validity (it expired in 2021; its issuer is in no NSS database): signature and digest lines
   only.
@@ -25,7 +26,7 @@ from signing import load_credentials
 from signing.longterm import make_timestamper
 from signing.revocation import RevocationChecker
 from signing.sign import PdfSigner
-from tests.sat_pki import SatPki
+from tests.sat_pki import IDENTITIES, SatPki
 from tests.test_receipt import known_filing
 
 SAT = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "sat"
@@ -106,6 +107,42 @@ def test_pdfsig_reports_a_tampered_pki_seal_as_a_digest_mismatch(
     report = pdfsig(bytes(tampered), tmp_path / f"alterado-{level}.pdf", nss_trusting_test_root)
     assert "Digest Mismatch" in report, report
     assert "Signature is Valid." not in report, report
+
+
+@pytest.fixture(scope="module", params=["ac6", "ac7"])
+def current_sealed_acuse(request: pytest.FixtureRequest, sat_pki: SatPki) -> tuple[str, bytes]:
+    """An acuse sealed B-LT with the office e.firma of the test AC6 or AC7: the chain and the
+    OCSP answer of that authority's responder travel in the PDF."""
+    authority = str(request.param)
+    label = f"oficina_{authority}"
+    credentials = load_credentials(sat_pki.cer(label), sat_pki.key(label), sat_pki.password)
+    signer = PdfSigner(
+        credentials,
+        chain=[sat_pki.authority_der(authority), sat_pki.root_der],
+        timestamper=make_timestamper(sat_pki.tsa_url, 5),
+        revocation=RevocationChecker(sat_pki.ocsp_url_for(authority), timeout=5),
+    )
+    settings = load_settings(Path("/nonexistent-oficialia-data"), clerk="ventanilla1")
+    acuse = build_acuse(known_filing(), settings, sealed=True)
+    result = signer.sign_document(acuse.pdf, stamp_box=STAMP_BOX)
+    assert result.level == "B-LT"
+    return authority, result.pdf
+
+
+def test_pdfsig_trusts_a_seal_with_an_efirma_from_ac6_or_ac7(
+    current_sealed_acuse: tuple[str, bytes], nss_trusting_test_root: Path, tmp_path: Path
+) -> None:
+    authority, sealed = current_sealed_acuse
+    holder = IDENTITIES[f"oficina_{authority}"]["name"]
+    report = pdfsig(sealed, tmp_path / f"acuse-{authority}.pdf", nss_trusting_test_root)
+    assert "Signature Validation: Signature is Valid." in report, report
+    assert "Certificate Validation: Certificate is Trusted." in report, report
+    assert holder in report, report
+
+    tampered = bytearray(sealed)
+    tampered[byte_inside_first_stream(sealed)] ^= 0x01
+    report = pdfsig(bytes(tampered), tmp_path / f"alterado-{authority}.pdf", nss_trusting_test_root)
+    assert "Digest Mismatch" in report, report
 
 
 @pytest.fixture(scope="module")

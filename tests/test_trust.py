@@ -22,7 +22,7 @@ def _bundle_files(folder: str) -> list[Path]:
 
 def test_every_bundled_certificate_parses_with_its_names() -> None:
     files = _bundle_files(CA_FOLDER) + _bundle_files(RESPONDER_FOLDER)
-    assert len(files) == 12
+    assert len(files) == 17
     for path in files:
         certificate = asn1_x509.Certificate.load(path.read_bytes())
         assert certificate.subject.human_friendly and certificate.issuer.native, path.name
@@ -33,7 +33,7 @@ def test_roots_are_the_self_signed_ones_and_responders_are_not_authorities(
 ) -> None:
     store = trust_store_from_settings(settings)
     assert store.warnings == ()
-    assert len(store.roots) == 5 and len(store.intermediates) == 5
+    assert len(store.roots) == 6 and len(store.intermediates) == 7
     for der in store.roots:
         assert store.issuer_of(der) == der
     for der in store.intermediates:
@@ -71,7 +71,7 @@ def test_bad_files_in_the_extra_folder_are_skipped_with_a_warning(tmp_path: Path
     text = "\n".join(store.warnings)
     assert "basura.cer" in text and "no es un certificado válido" in text
     assert "vacio.pem" in text and "notas.txt" in text
-    assert len(store.intermediates) == 5  # the duplicate is not counted twice
+    assert len(store.intermediates) == 7  # the duplicate is not counted twice
 
 
 def test_a_pem_bundle_may_hold_several_authorities(tmp_path: Path) -> None:
