@@ -123,16 +123,21 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None, **overrides: o
 
 
 def _read_file(path: Path) -> dict[str, object]:
-    # Imported here: most machines have no config file at all, and the desktop app's window
-    # waits for this module before its first paint.
-    import tomllib
-
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            # Imported only once a file is open: most machines have no config file at all, and
+            # the desktop app's window waits for the settings before its first paint.
+            import tomllib
+
+            try:
+                data = tomllib.load(handle)
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(
+                    f"No se pudo leer la configuración {path}: {error}", path=path
+                ) from error
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
         raise ConfigError(f"No se pudo leer la configuración {path}: {error}", path=path) from error
     unknown = sorted(set(data) - set(SETTING_NAMES))
     if unknown:

@@ -2,9 +2,9 @@
 
 ``run_app`` paints the window's frame first and loads the rest while it shows: importing the
 screens and services (pyHanko alone is ~0.6 s, fpdf and fontTools ~0.2 s) before the first paint
-made the window appear more than ten times later than a bare Qt window (``bench/ui.py``). The
-modules are imported on a background thread while the event loop runs, then the screens are
-built on the GUI thread. ``build_app`` does the same synchronously, for tests, ``bench/ui.py`` and
+made the window appear more than ten times later than a bare Qt window (``bench/ui.py``). Once
+the frame has been painted the modules are imported on a background thread while the event loop
+runs, then the screens are built on the GUI thread. ``build_app`` does the same synchronously, for tests, ``bench/ui.py`` and
 ``make screenshots``, which want the finished window without entering the event loop.
 """
 
@@ -54,6 +54,10 @@ STARTUP_MODULES = (
     "mailroom.ui.sync_panel",
 )
 """What ``populate`` needs, imported off the GUI thread while the window's frame shows."""
+
+UNSEEN_WINDOW_START_MS = 300
+"""Start loading the screens after this long even if the window's frame was never painted (a
+window opened minimised, or on another desktop, gets no paint until the clerk looks at it)."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,14 @@ class _Startup(QObject):
         self._build = build
         self.running: RunningApp | None = None
         self.failure: BaseException | None = None
+        self._started = False
         self.imported.connect(self._finish)
 
+    @Slot()
     def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
         threading.Thread(target=self._import, name="oficialia-arranque", daemon=True).start()
 
     def _import(self) -> None:
@@ -221,7 +230,10 @@ def run_app(
         return running
 
     startup = _Startup(window, build)
-    QTimer.singleShot(0, startup.start)  # after the first paint
+    # Importing holds the interpreter most of the time, and the GUI thread needs it to paint a
+    # window made in Python: the imports wait until the frame is on the screen.
+    window.opening_painted.connect(startup.start)
+    QTimer.singleShot(UNSEEN_WINDOW_START_MS, startup.start)
     try:
         code = int(app.exec())
     finally:

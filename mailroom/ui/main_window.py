@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGridLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -37,8 +38,39 @@ SYNC_POLL_MS = 5000
 SYNC_PANEL_WIDTH = 280
 
 
+class _OpeningFrame(QWidget):
+    """What the window shows while its screens load: «Abriendo…» in the middle, and a signal
+    once that has been painted, so the loading waits for the clerk to see the window."""
+
+    painted = Signal()
+
+    def __init__(self, text: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._told = False
+        label = QLabel(text, self)
+        font = label.font()  # a font, not a style sheet: the sheet's parser costs the first paint
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        label.setFont(font)
+        # Centred by stretches: Qt.AlignmentFlag would load the Qt namespace (~15 ms of enum
+        # building in PySide6 6.11) before the first paint; the screens' modules load it later,
+        # off the GUI thread.
+        layout = QGridLayout(self)
+        layout.addWidget(label, 1, 1)
+        for edge in (0, 2):
+            layout.setRowStretch(edge, 1)
+            layout.setColumnStretch(edge, 1)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._told:
+            self._told = True
+            # Told on the next turn of the event loop: after this frame reached the screen.
+            QTimer.singleShot(0, self.painted.emit)
+
+
 class MainWindow(QMainWindow):
     acuses_sealed = Signal(object)  # SealingReport: pending acuses sealed after an unlock
+    opening_painted = Signal()  # the frame saying «Abriendo…» reached the screen
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         """The window's frame only: it paints at once, saying it is opening; ``populate``
@@ -49,12 +81,9 @@ class MainWindow(QMainWindow):
         self._efirma_dialog: EfirmaDialog | None = None
         self._settings_dialog: SettingsDialog | None = None
         self.setWindowTitle(self.tr("Oficialía de Partes — {0}").format(settings.office_name))
-        opening = QLabel(self.tr("Abriendo la Oficialía de Partes…"), self)
-        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = opening.font()  # a font, not a style sheet: the sheet's parser costs the first paint
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        opening.setFont(font)
-        self.setCentralWidget(opening)
+        opening = _OpeningFrame(self.tr("Abriendo la Oficialía de Partes…"), self)
+        opening.painted.connect(self.opening_painted)
+        self.setCentralWidget(opening)  # replaced, and deleted, by populate's tabs
 
     def populate(
         self,
@@ -98,6 +127,8 @@ class MainWindow(QMainWindow):
     # -- layout ------------------------------------------------------------------------------
 
     def _build_sync_dock(self) -> None:
+        from PySide6.QtCore import Qt  # not at the top: see _OpeningFrame
+
         dock = QDockWidget(self.tr("Sincronización"), self)
         dock.setObjectName("panelSincronizacion")
         # Always visible: the clerk must see at a glance whether filings are reaching the state.
@@ -149,6 +180,8 @@ class MainWindow(QMainWindow):
         )
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:  # type: ignore[no-untyped-def]
+        from PySide6.QtCore import Qt  # not at the top: see _OpeningFrame
+
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
