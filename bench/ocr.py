@@ -98,7 +98,7 @@ def measure(
 
 def ours(pages: Sequence[Path], workers: int) -> list[str]:
     with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda page: ocr_page(page, dpi=DPI), pages))
+        results = list(pool.map(lambda page: ocr_page(page, dpi=DPI, work_dir=page.parent), pages))
     assemble_pdf([PagePdf(pdf=result.pdf) for result in results])
     return [result.text for result in results]
 
@@ -218,7 +218,10 @@ def render_and_ocr(pdf: Path, workers: int) -> list[str]:
                 page.close()
             document.close()
         with ThreadPoolExecutor(workers) as pool:
-            return [result.text for result in pool.map(lambda p: ocr_page(p, dpi=DPI), images)]
+            return [
+                result.text
+                for result in pool.map(lambda p: ocr_page(p, dpi=DPI, work_dir=Path(tmp)), images)
+            ]
 
 
 def verdict(ok: bool | None) -> str:
@@ -242,7 +245,8 @@ def scanned_benchmark(
         f"Escaneado: {document.filename}, {len(pages)} páginas JPEG a {DPI} dpi, "
         f"{workers} en paralelo, mejor de {repeat} corridas alternadas"
     )
-    ocr_page(pages[0], dpi=DPI)  # warm-up: tesseract's model into the page cache for everyone
+    # Warm-up: tesseract's model into the page cache for everyone.
+    ocr_page(pages[0], dpi=DPI, work_dir=pages[0].parent)
     contenders = {
         "(a) Oficialía (ocr_page + armado)": lambda: ours(pages, workers),
         "(b) tesseract CLI (límite)": lambda: raw_tesseract(pages, workers),

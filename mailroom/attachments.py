@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from mailroom import audit
+from mailroom import audit, tmpfiles
 from mailroom.capture import CaptureLimits, capture_file
 from mailroom.capture.pages import CaptureReport
 from mailroom.clock import Clock, SystemClock
@@ -71,9 +70,7 @@ def attach_pages(
     filing = get_filing(store.reader(), folio)
     _refuse_cancelled(filing.folio, filing.status)
     clock = clock or SystemClock(settings.zone)
-    tmp_root = settings.data_dir / "tmp"
-    tmp_root.mkdir(parents=True, exist_ok=True)
-    work_dir = Path(tempfile.mkdtemp(prefix="anexo-", dir=tmp_root))
+    work_dir = tmpfiles.work_folder(settings.data_dir, "anexo-")
     try:
         captured = capture_file(Path(pdf_path), work_dir, CaptureLimits.from_settings(settings))
         _refuse_duplicate(store.reader(), captured.sha256, captured.filename)

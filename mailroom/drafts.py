@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NewType
 
 import sqlite_utils
 
-from mailroom import audit
+from mailroom import audit, tmpfiles
 from mailroom.attachments import Attachment, attach_pages
 from mailroom.capture.pages import CaptureReport
 from mailroom.clock import Clock, SystemClock
@@ -179,8 +178,7 @@ class DraftService:
         from mailroom.capture.scan_pdf import write_scan_pdf  # image codecs: only when needed
 
         kept = [group for group in groups if group.prepared.pages]
-        self.settings.data_dir.joinpath("tmp").mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="lote-", dir=self.settings.data_dir / "tmp"))
+        folder = tmpfiles.work_folder(self.settings.data_dir, "lote-")
         try:
             new = [
                 NewDraft(
@@ -287,20 +285,19 @@ class DraftService:
         return draft
 
     def _draft_pdf(self, draft: Draft) -> _DraftPdf:
-        return _DraftPdf(self.store, self.settings.data_dir / "tmp", draft)
+        return _DraftPdf(self.store, self.settings.data_dir, draft)
 
 
 class _DraftPdf:
     """The draft's stored PDF copied under a readable name (it becomes the document's file name)
-    in a private temp folder, removed afterwards."""
+    in a work folder under the data folder, removed afterwards."""
 
-    def __init__(self, store: Store, tmp_root: Path, draft: Draft) -> None:
-        self.store, self.tmp_root, self.draft = store, tmp_root, draft
+    def __init__(self, store: Store, data_dir: Path, draft: Draft) -> None:
+        self.store, self.data_dir, self.draft = store, data_dir, draft
         self.folder: Path | None = None
 
     def __enter__(self) -> Path:
-        self.tmp_root.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix="borrador-", dir=self.tmp_root))
+        self.folder = tmpfiles.work_folder(self.data_dir, "borrador-")
         target = self.folder / f"borrador-{self.draft.id}.pdf"
         shutil.copyfile(self.store.blobs.path(self.draft.pdf_sha256), target)
         return target

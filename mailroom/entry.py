@@ -7,14 +7,22 @@ painting. Every other command goes to ``mailroom.cli`` unchanged.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     quiet_library_warnings()
+    with temporary_files(args):
+        return _run(args)
+
+
+def _run(args: list[str]) -> int:
     if _command(args) == "mailroom" and not {"-h", "--help"} & set(args):
         from mailroom.cli.app import main_app
 
@@ -37,6 +45,61 @@ def quiet_library_warnings() -> None:
     warnings.filterwarnings(
         "ignore", category=CryptographyDeprecationWarning, module=r"pyhanko(\.|$)"
     )
+
+
+@contextlib.contextmanager
+def temporary_files(args: list[str]) -> Iterator[None]:
+    """Before any command: sweep what killed processes left in the data folder's ``tmp/``, then
+    run with this process's own folder there as the temp folder of libraries and children too
+    (Qt's print spool, above all). See :mod:`mailroom.tmpfiles`.
+
+    A data folder that does not exist yet is not made here (help, a mistyped ``--data-dir``, an
+    app that ends at once without a display): the command makes it if it needs it, and our own
+    temp files still go under it; only a library's would not, in that first run."""
+    from mailroom import tmpfiles
+    from mailroom.errors import StorageError
+
+    data_dir = _data_dir(args)
+    for problem in tmpfiles.sweep(data_dir).problems:
+        print(f"Aviso: {problem}", file=sys.stderr)
+    command = _command(args)
+    wanted = command is not None and not {"-h", "--help"} & set(args)
+    with contextlib.ExitStack() as redirected:
+        if wanted and data_dir.is_dir():
+            try:
+                redirected.enter_context(tmpfiles.as_system_temp(data_dir))
+            except StorageError as error:  # the command says so again if it needs tmp/ itself
+                print(f"Aviso: {error.message}", file=sys.stderr)
+        yield
+
+
+def _data_dir(args: list[str]) -> Path:
+    """The data folder the command will use, resolved as the command line resolves it:
+    ``--data-dir``, then ``OFICIALIA_HOME``, then the user's data folder — or, for
+    ``mailroom --demo`` without either, the demo profile's folder."""
+    from mailroom.config import ENV_HOME, resolve_data_dir
+
+    explicit = _data_dir_option(args)
+    demo = _command(args) == "mailroom" and "--demo" in args
+    if demo and explicit is None and not os.environ.get(ENV_HOME):
+        from mailroom.cli.app import demo_data_dir
+
+        return demo_data_dir()
+    return resolve_data_dir(explicit)
+
+
+def _data_dir_option(args: list[str]) -> str | None:
+    """The last ``--data-dir X`` / ``--data-dir=X`` (the command line accepts it before and
+    after the command; the later one wins), or None."""
+    found = None
+    for position, argument in enumerate(args):
+        if argument == "--":
+            break
+        if argument == "--data-dir" and position + 1 < len(args):
+            found = args[position + 1]
+        elif argument.startswith("--data-dir="):
+            found = argument.removeprefix("--data-dir=")
+    return found
 
 
 def _command(args: list[str]) -> str | None:

@@ -10,15 +10,13 @@ waits for OCR, and never for the e.firma: sealing is ``mailroom.acuses.AcuseServ
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from mailroom import audit
+from mailroom import audit, tmpfiles
 from mailroom.acuses import issue_unsealed
 from mailroom.capture import CapturedDocument, CaptureLimits, capture_file
 from mailroom.capture.blank import looks_blank
@@ -98,8 +96,7 @@ class IntakeService:
             raise InvalidInput(
                 "Un escrito se registra con al menos un documento digitalizado.", field="files"
             )
-        work_dir = Path(tempfile.mkdtemp(prefix="intake-", dir=self._tmp_root()))
-        try:
+        with tmpfiles.scratch(self.settings.data_dir, "intake-") as work_dir:
             captured = [
                 capture_file(Path(f), work_dir, CaptureLimits.from_settings(self.settings))
                 for f in files
@@ -112,17 +109,10 @@ class IntakeService:
                     db, lambda: self._insert(db, new, stored, capture)
                 )
             )
-        finally:
-            shutil.rmtree(work_dir, ignore_errors=True)
         filing = get_filing(self.store.reader(), filing_id)
         if self.on_registered:
             self.on_registered(filing_id)
         return Registration(filing, self._warnings(filing))
-
-    def _tmp_root(self) -> Path:
-        root = self.settings.data_dir / "tmp"
-        root.mkdir(parents=True, exist_ok=True)
-        return root
 
     @staticmethod
     def _refuse_repeats_within(captured: Sequence[CapturedDocument]) -> None:

@@ -1,20 +1,32 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailroom import tmpfiles
 from mailroom.clock import FixedClock
 from mailroom.config import Settings, load_settings
 from mailroom.samples import generate_samples
 from mailroom.store import Store
 from tests.sat_pki import SatPki, running_sat_pki
+from tests.temp_guard import TempGuard
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ZONE = ZoneInfo("America/Mexico_City")
+_TEMP_GUARD = TempGuard()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _TEMP_GUARD.install()  # see tests/temp_guard.py
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _TEMP_GUARD.finish(session)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,6 +49,17 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     # The default OCSP responder is SAT's, on the internet: tests reach only 127.0.0.1, so a
     # test that wants revocation checked points ocsp_url at the test PKI itself.
     monkeypatch.setenv("OFICIALIA_OCSP_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _temp_folders_released(tmp_path: Path) -> Iterator[None]:
+    """A test's data folders are done with when it ends: this process's folders in their tmp/
+    go, and their locks with them (held for the process's life otherwise, one file descriptor
+    per data folder)."""
+    yield
+    for root in tmpfiles.owned_roots():
+        if Path(os.path.realpath(root)).is_relative_to(tmp_path):
+            tmpfiles.release(root)
 
 
 @pytest.fixture

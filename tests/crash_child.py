@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 import time
-from pathlib import Path
 
+from mailroom import tmpfiles
 from mailroom.config import load_settings
 from mailroom.filings import ocr_progress
 from mailroom.intake import IntakeService
@@ -27,7 +26,8 @@ def main(data_dir: str, seed: int) -> None:
     worker = OcrWorker(store, settings)
     worker.start()  # resumes whatever the previous, killed, process left pending
     service = IntakeService(store, settings, on_registered=worker.notify)
-    scratch = Path(tempfile.mkdtemp(prefix="crash-"))
+    # Where the app itself keeps work: a killed child's pages go with the next command's sweep.
+    scratch = tmpfiles.work_folder(settings.data_dir, "paginas-")
     for n in range(1_000_000):
         lines = [f"Escrito {seed}-{n} {os.getpid()}", " ".join(rng.sample(WORDS, 4))]
         pages = []

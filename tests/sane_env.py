@@ -18,12 +18,11 @@ Document Feeder`` (ten sheets per ``open``, then ``SANE_STATUS_NO_DOCS``); modes
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import pytest
 
 TEST_DEVICE = "test:0"
 # Gray squares rather than the default solid black: a page clean-up can tell from a blank one.
@@ -52,13 +51,13 @@ def sane_environment(folder: Path) -> dict[str, str]:
     return {**os.environ, "SANE_CONFIG_DIR": str(folder)}
 
 
-def use_sane_test_backend() -> Path:
-    """Point this process's SANE at the ``test`` backend (one folder per process, removed at
-    exit). Call it before the first use of SANE in the process; later calls return the folder."""
+def use_sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Point this process's SANE at the ``test`` backend (one folder per process, among pytest's
+    temporary folders). Call it before the first use of SANE in the process; later calls return
+    the folder."""
     global _shared
     if _shared is None:
-        folder = Path(tempfile.mkdtemp(prefix="sane-test-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        folder = tmp_path_factory.mktemp("sane-test")
         _shared = write_sane_config(folder, test_options=DEFAULT_TEST_OPTIONS)
         os.environ["SANE_CONFIG_DIR"] = str(_shared)
     return _shared

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from mailroom import audit, search
+from mailroom import audit, search, tmpfiles
 from mailroom.attachments import FilingClosed, attach_pages
 from mailroom.capture.pages import CaptureReport
 from mailroom.clock import FixedClock
@@ -145,7 +145,7 @@ def test_a_corrupt_file_is_refused_and_nothing_is_written(
         attach_pages(store, settings, folio, broken, None, clock=clock)
     assert "anexo.pdf" in refused.value.message
     assert snapshot(store) == before
-    assert list((settings.data_dir / "tmp").iterdir()) == []
+    assert tmpfiles.work_left(settings.data_dir) == []
 
 
 def test_a_failure_in_the_same_transaction_rolls_the_attachment_back(

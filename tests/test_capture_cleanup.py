@@ -39,7 +39,7 @@ def cer(hypothesis: str, reference: str) -> float:
 def read(image: Image.Image, dpi: int, folder: Path, name: str) -> str:
     path = folder / f"{name}.png"
     image.save(path, dpi=(dpi, dpi))
-    return ocr_page(path, dpi=dpi).text
+    return ocr_page(path, dpi=dpi, work_dir=folder).text
 
 
 def test_upside_down_and_sideways_pages_come_out_upright_and_read_as_well(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mailroom import filings
+from mailroom import filings, tmpfiles
 from mailroom.capture.pages import CaptureCancelled, ScannedPage
 from mailroom.capture.sane_errors import (
     CoverOpen,
@@ -41,8 +41,8 @@ FEEDER_SHEETS = 10  # the test backend's feeder runs out after ten sheets
 
 
 @pytest.fixture(autouse=True)
-def _sane_test_backend() -> None:
-    use_sane_test_backend()
+def _sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> None:
+    use_sane_test_backend(tmp_path_factory)
 
 
 def pixels(dpi: int) -> tuple[int, int]:
@@ -389,5 +389,4 @@ def _filings(data_dir: Path) -> int:
 
 
 def _leftovers(data_dir: Path) -> list[Path]:
-    tmp = data_dir / "tmp"
-    return list(tmp.iterdir()) if tmp.exists() else []
+    return tmpfiles.work_left(data_dir)

@@ -101,7 +101,9 @@ def test_ocr_of_the_pdf_page_is_as_good_as_of_the_lossless_page(
     from_pdf = tmp_path / "pagina.jpg"
     from_pdf.write_bytes(jpeg)
     with ThreadPoolExecutor(2) as pool:
-        png_text, pdf_text = pool.map(lambda p: ocr_page(p, dpi=300).text, [lossless, from_pdf])
+        png_text, pdf_text = pool.map(
+            lambda p: ocr_page(p, dpi=300, work_dir=tmp_path).text, [lossless, from_pdf]
+        )
     truth = text_truth(seed, 16)
     png_rate, pdf_rate = cer(png_text, truth), cer(pdf_text, truth)
     print(

@@ -179,7 +179,7 @@ def test_a_corrupt_or_unsupported_file_is_refused_and_the_pages_stay(
     with pytest.raises(UnreadableFile, match="es texto simple y no se puede registrar"):
         session.read(f"file:{notes}")
     assert session.state is before
-    kept = list((settings.data_dir / "tmp").glob("captura-*/*"))
+    kept = list((settings.data_dir / "tmp").glob("*/captura-*/*"))
     assert [path.name for path in kept] == [str(before.segments[0].id)]  # only the JPEG's copy
 
 
@@ -202,11 +202,13 @@ def test_cancelling_keeps_nothing(session: CaptureSession, settings: Settings) -
         session.read(f"file:{DIGITAL}", cancel=cancel, on_page=first_page)
     assert 1 <= len(heard) < 10
     assert session.pages == ()
-    assert list((settings.data_dir / "tmp").glob("captura-*/*")) == []  # the copy went too
+    assert list((settings.data_dir / "tmp").glob("*/captura-*/*")) == []  # the copy went too
 
 
-def test_sane_test_scanner_pages_go_into_a_scan_pdf(session: CaptureSession) -> None:
-    use_sane_test_backend()
+def test_sane_test_scanner_pages_go_into_a_scan_pdf(
+    session: CaptureSession, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    use_sane_test_backend(tmp_path_factory)
     arrival = session.read("sane:test:0")
     session.add(arrival)
     assert len(session.pages) == 1 and session.pages[0].origin == "sane:test:0, hoja 1"
@@ -251,10 +253,10 @@ def test_clear_forgets_pages_and_history_and_removes_the_copies(
     session: CaptureSession, settings: Settings
 ) -> None:
     session.add(session.read(f"file:{JPEG}"))
-    assert list((settings.data_dir / "tmp").glob("captura-*"))
+    assert list((settings.data_dir / "tmp").glob("*/captura-*"))
     session.clear()
     assert session.pages == () and not session.can_undo
-    assert list((settings.data_dir / "tmp").glob("captura-*")) == []
+    assert list((settings.data_dir / "tmp").glob("*/captura-*")) == []
     with pytest.raises(InvalidInput, match="No hay páginas que registrar"):
         session.handoff()
 
@@ -270,4 +272,4 @@ def test_a_handoff_that_cannot_be_written_leaves_nothing_behind(
     original.unlink()  # its kept copy is gone (a clean-up of DATA/tmp, a full disk)
     with pytest.raises(StorageError, match="No se pudieron preparar los archivos para registrar"):
         session.handoff()
-    assert list((settings.data_dir / "tmp").glob("registro-*")) == []
+    assert list((settings.data_dir / "tmp").glob("*/registro-*")) == []

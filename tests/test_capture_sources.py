@@ -14,6 +14,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
+from mailroom import tmpfiles
 from mailroom.capture.pages import CaptureCancelled, ScannedPage
 from mailroom.capture.sane_source import SaneSource
 from mailroom.capture.sources import FileSource, FolderSource, open_source
@@ -77,8 +78,7 @@ def aged(path: Path, hours_ago: float) -> Path:
 
 
 def leftovers(settings: Settings) -> list[Path]:
-    tmp = settings.data_dir / "tmp"
-    return list(tmp.iterdir()) if tmp.exists() else []
+    return tmpfiles.work_left(settings.data_dir)
 
 
 # ---- file: -------------------------------------------------------------------------------------

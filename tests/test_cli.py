@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mailroom import tmpfiles
 from mailroom.cli import main
 from mailroom.samples import render_page_image
+from mailroom.store import BlobStore
 
 
 def run(data_dir: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -234,9 +236,8 @@ def test_hostile_files_are_refused_end_to_end(
     assert code == 65 and out == ""
     assert path.name in err and message in err
     assert json.loads(run(data_dir, capsys, "list", "--json")[1]) == []
-    stored = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
-    assert stored == []  # not even the good letter filed alongside
-    assert list((data_dir / "tmp").iterdir()) == []
+    assert list(BlobStore(data_dir / "blobs").stored()) == []  # not even the good letter
+    assert tmpfiles.work_left(data_dir) == []
 
 
 def test_data_dir_may_follow_the_subcommand(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mailroom import tmpfiles
 from mailroom.config import load_settings
 from mailroom.ocr.worker import OcrWorker
 from mailroom.store import Store
@@ -71,6 +72,14 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         trials += 1
     assert trials == TRIALS, f"solo {trials} de {TRIALS} caídas en {BUDGET_SECONDS} s"
     assert previous > 0, "ningún escrito llegó a registrarse: la prueba no probó nada"
+    # The children's pages and the OCR runs they were killed in stay under tmp/ until the next
+    # command, which sweeps them all.
+    assert tmpfiles.work_left(data_dir)
+    oficialia = Path(sys.executable).with_name("oficialia")
+    subprocess.run(
+        [oficialia, "--data-dir", str(data_dir), "list"], check=True, env=env, capture_output=True
+    )
+    assert tmpfiles.work_left(data_dir) == []
 
     settings = load_settings(data_dir, ocr_workers=2, default_dpi=100)
     with Store(data_dir) as store:

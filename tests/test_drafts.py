@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mailroom import audit, drafts
+from mailroom import audit, drafts, tmpfiles
 from mailroom.capture.pages import CaptureReport
 from mailroom.cli import main
 from mailroom.clock import FixedClock
@@ -119,7 +119,7 @@ def test_registering_a_draft_gives_a_filing_with_its_pages_and_capture_report(
     registered = service.get(draft.id)
     assert registered.state is DraftState.REGISTRADO and registered.filing_id == filing.id
     assert service.list_drafts() == []
-    assert list((store.data_dir / "tmp").iterdir()) == []
+    assert tmpfiles.work_left(store.data_dir) == []
 
 
 def test_a_draft_is_never_registered_twice(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailroom import audit, search
+from mailroom import audit, search, tmpfiles
 from mailroom.clock import FixedClock
 from mailroom.config import Settings
 from mailroom.errors import DuplicateDocument, InvalidInput, UnreadableFile
@@ -183,7 +183,7 @@ def test_unreadable_file_registers_nothing_and_leaves_no_files(
     assert db.execute("SELECT count(*) FROM filings").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM folio_sequences").fetchone()[0] == 0
     assert list(store.blobs.stored()) == []
-    assert list((settings.data_dir / "tmp").iterdir()) == []
+    assert tmpfiles.work_left(settings.data_dir) == []
 
 
 def test_reading_back_by_folio_and_id(service: IntakeService, store: Store, tmp_path: Path) -> None:

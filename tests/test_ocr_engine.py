@@ -79,7 +79,7 @@ def pages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def letter_ocr(pages_dir: Path) -> PageOcr:
-    return ocr_page(pages_dir / "carta.jpg", dpi=300)
+    return ocr_page(pages_dir / "carta.jpg", dpi=300, work_dir=pages_dir)
 
 
 def pdf_pages(data: bytes) -> list[tuple[float, float, str]]:
@@ -110,7 +110,7 @@ def test_ocr_pdf_is_the_page_at_its_real_size_with_a_text_layer(letter_ocr: Page
 
 
 def test_ocr_uses_the_given_dpi_when_the_file_has_none(pages_dir: Path) -> None:
-    result = ocr_page(pages_dir / "carta-sin-dpi.png", dpi=300)
+    result = ocr_page(pages_dir / "carta-sin-dpi.png", dpi=300, work_dir=pages_dir)
     ((width, height, _),) = pdf_pages(result.pdf)
     assert (round(width), round(height)) == (612, 792)
     assert "miércoles" in result.text
@@ -118,7 +118,8 @@ def test_ocr_uses_the_given_dpi_when_the_file_has_none(pages_dir: Path) -> None:
 
 @pytest.mark.parametrize("name", ["blanca.png", "ruido.png"])
 def test_blank_or_noise_page_gives_no_text_and_no_error(pages_dir: Path, name: str) -> None:
-    result = ocr_page(pages_dir / name, dpi=300 if name == "blanca.png" else 150)
+    dpi = 300 if name == "blanca.png" else 150
+    result = ocr_page(pages_dir / name, dpi=dpi, work_dir=pages_dir)
     assert result.text.strip() == ""
     assert result.confidence == 0.0
     assert result.pdf.startswith(b"%PDF")
@@ -126,24 +127,24 @@ def test_blank_or_noise_page_gives_no_text_and_no_error(pages_dir: Path, name: s
 
 def test_corrupt_image_raises_ocr_failed_in_spanish(pages_dir: Path) -> None:
     with pytest.raises(OcrFailed) as caught:
-        ocr_page(pages_dir / "danada.jpg", dpi=300)
+        ocr_page(pages_dir / "danada.jpg", dpi=300, work_dir=pages_dir)
     assert "No se pudo hacer el OCR de la página" in str(caught.value)
     assert "tesseract" in str(caught.value)  # its stderr tail tells IT what went wrong
 
 
 def test_missing_image_raises_ocr_failed(tmp_path: Path) -> None:
     with pytest.raises(OcrFailed, match="No se encontró la imagen"):
-        ocr_page(tmp_path / "no-existe.jpg", dpi=300)
+        ocr_page(tmp_path / "no-existe.jpg", dpi=300, work_dir=tmp_path)
 
 
 def test_timeout_kills_tesseract_and_says_so(pages_dir: Path) -> None:
     with pytest.raises(OcrFailed, match="tardó más de"):
-        ocr_page(pages_dir / "carta.jpg", dpi=300, timeout=0.01)
+        ocr_page(pages_dir / "carta.jpg", dpi=300, work_dir=pages_dir, timeout=0.01)
 
 
 def test_dpi_outside_what_tesseract_accepts_is_refused(pages_dir: Path) -> None:
     with pytest.raises(ValueError, match="dpi"):
-        ocr_page(pages_dir / "carta.jpg", dpi=50)
+        ocr_page(pages_dir / "carta.jpg", dpi=50, work_dir=pages_dir)
 
 
 def test_missing_tesseract_says_how_to_install(
@@ -154,7 +155,7 @@ def test_missing_tesseract_says_how_to_install(
         check_tesseract("spa")
     assert "tesseract-ocr-spa" in str(caught.value)
     with pytest.raises(ToolMissing):
-        ocr_page(pages_dir / "carta.jpg", dpi=300)
+        ocr_page(pages_dir / "carta.jpg", dpi=300, work_dir=tmp_path)
 
 
 def test_tesseract_not_on_path_is_tool_missing(
@@ -167,7 +168,7 @@ def test_tesseract_not_on_path_is_tool_missing(
 
 def test_missing_language_is_tool_missing(pages_dir: Path) -> None:
     with pytest.raises(ToolMissing) as caught:
-        ocr_page(pages_dir / "carta.jpg", dpi=300, languages="spa+zzz")
+        ocr_page(pages_dir / "carta.jpg", dpi=300, work_dir=pages_dir, languages="spa+zzz")
     assert "zzz" in str(caught.value) and "tesseract-ocr-zzz" in str(caught.value)
 
 
@@ -206,7 +207,7 @@ def test_child_runs_single_threaded_with_dpi_and_one_run(
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(engine, "TESSERACT_COMMAND", str(fake))
     monkeypatch.setenv("OMP_THREAD_LIMIT", "8")
-    result = ocr_page(pages_dir / "carta.jpg", dpi=240)
+    result = ocr_page(pages_dir / "carta.jpg", dpi=240, work_dir=tmp_path)
     # Table rules read as "|" are dropped from the text and from the confidence.
     assert result.text == "hilos=1 Tomás\nMuñoz\n\nPeña"
     assert result.confidence == pytest.approx(80.0)

@@ -110,7 +110,8 @@ def test_pages_left_by_a_dead_process_are_resumed(
 class FlakyEngine(TesseractEngine):
     """Real tesseract, except that one page always fails (a unit test of the retry policy)."""
 
-    def __init__(self, failing_image: str) -> None:
+    def __init__(self, data_dir: Path, failing_image: str) -> None:
+        super().__init__(data_dir)
         self.failing_image = failing_image
         self.calls = 0
 
@@ -129,7 +130,7 @@ def test_a_failing_page_is_retried_then_marked_and_the_document_still_completes(
     render_page_image(["Hoja que falla"], dpi=150).save(bad, "JPEG", dpi=(150, 150))
     filing = register(store, settings, clock, good, bad)
     bad_sha = get_filing(store.reader(), filing.folio).documents[1].sha256
-    engine = FlakyEngine(bad_sha)
+    engine = FlakyEngine(settings.data_dir, bad_sha)
     progress = OcrWorker(store, settings, engine=engine).run_until_idle()
     assert engine.calls == 3
     assert (progress.pages_done, progress.pages_failed, progress.pages_pending) == (1, 1, 0)
@@ -152,7 +153,7 @@ def test_missing_tesseract_keeps_pages_queued(
 ) -> None:
     register(store, settings, clock, scanned_jpeg(tmp_path / "e.jpg"))
     with pytest.raises(ToolMissing, match="tesseract-ocr-spa"):
-        OcrWorker(store, settings, engine=NoTesseract()).run_until_idle()
+        OcrWorker(store, settings, engine=NoTesseract(settings.data_dir)).run_until_idle()
     progress = ocr_progress(store.reader())
     assert (progress.pages_pending, progress.pages_failed) == (1, 0)
 
@@ -210,7 +211,7 @@ def test_an_upright_page_is_not_sent_to_orientation_detection(
             return super().detect_rotation(image, dpi=dpi)
 
     register(store, settings, clock, scanned_jpeg(tmp_path / "derecho.jpg"))
-    OcrWorker(store, settings, engine=CountingEngine()).run_until_idle()
+    OcrWorker(store, settings, engine=CountingEngine(settings.data_dir)).run_until_idle()
     assert CountingEngine.detections == 0
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mailroom import tmpfiles
 from mailroom.store import Store, connect, migrations
 from mailroom.store.blobs import BlobStore
 
@@ -96,7 +97,7 @@ def test_blob_store_is_content_addressed_and_verifiable(tmp_path: Path) -> None:
     assert blobs.verify(sha)
     blobs.path(sha).write_bytes(b"acuse alterado!")
     assert not blobs.verify(sha)
-    assert list(blobs.tmp.iterdir()) == []
+    assert tmpfiles.work_in(blobs.tmp) == []
 
 
 def test_sweep_removes_only_old_unreferenced_blobs(tmp_path: Path) -> None:

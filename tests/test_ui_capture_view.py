@@ -15,6 +15,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
+from mailroom import tmpfiles
 from mailroom.capture.pages import CaptureReport
 from mailroom.capture.session import register_handoff
 from mailroom.clock import FixedClock
@@ -40,8 +41,8 @@ DECORATION = Qt.ItemDataRole.DecorationRole
 
 
 @pytest.fixture(autouse=True)
-def _sane_test_backend() -> None:
-    use_sane_test_backend()
+def _sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> None:
+    use_sane_test_backend(tmp_path_factory)
 
 
 @pytest.fixture
@@ -350,7 +351,7 @@ def test_blank_and_review_lines_and_fojas_then_registration(
     assert view.page_count() == 0
     qtbot.waitUntil(lambda: not files[0].exists(), timeout=5000)  # deleted off the GUI thread
     assert view.count_label.text() == "0 páginas" and view.blank_label.text() == ""
-    assert list((settings.data_dir / "tmp").iterdir()) == []
+    assert tmpfiles.work_left(settings.data_dir) == []
 
 
 def test_a_pending_draft_is_listed_opened_and_marked_when_registered(

@@ -57,11 +57,11 @@ from mailroom.clock import Clock
 from mailroom.config import Settings
 from mailroom.drafts import Draft, DraftId, DraftKind, DraftService, _claim, _mark_registered
 from mailroom.errors import InvalidInput, StorageError
-from mailroom.fsutil import work_folder
 from mailroom.intake import AroundInsert, IntakeService
 from mailroom.models import FilingId, NewFiling, Registration
 from mailroom.ocr.orientation import turned_clockwise
 from mailroom.store import Store
+from mailroom.tmpfiles import work_folder
 
 THUMBNAIL_SIZE = 160
 """Thumbnails fit in a square of this many pixels (a letter page: 124 × 160)."""

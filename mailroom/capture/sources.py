@@ -28,9 +28,9 @@ from mailroom.capture.sane_options import ScanSettings
 from mailroom.capture.sane_source import SaneSource
 from mailroom.config import Settings
 from mailroom.errors import ConfigError, UnreadableFile
-from mailroom.fsutil import work_folder
 from mailroom.ocr.engine import MIN_DPI
 from mailroom.pdfium import pdfium_lock
+from mailroom.tmpfiles import work_folder
 
 SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
 # Names scanners and copy tools give files they are still writing.

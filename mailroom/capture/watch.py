@@ -39,7 +39,7 @@ from mailroom.capture.watch_files import (
 from mailroom.config import Settings
 from mailroom.drafts import DraftId, DraftService, FileAlreadyTaken, WatchedFile
 from mailroom.errors import ConfigError, OficialiaError
-from mailroom.fsutil import try_lock
+from mailroom.filelock import try_lock
 from mailroom.store import Store
 
 PROCESSED = "procesados"

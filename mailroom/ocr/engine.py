@@ -12,6 +12,7 @@ switched off (``OMP_THREAD_LIMIT=1``): measured, one page took 4.8 s with defaul
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -20,10 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailroom.errors import OcrFailed, ToolMissing
+from mailroom.errors import OcrFailed, StorageError, ToolMissing
 
 # Tests and unusual installs point this at another binary; a bare name is looked up on PATH.
 TESSERACT_COMMAND = "tesseract"
@@ -83,13 +85,18 @@ def check_tesseract(languages: str = "spa") -> str:
 
 
 def ocr_page(
-    image_path: Path, *, dpi: int, languages: str = "spa", timeout: float = 300
+    image_path: Path, *, dpi: int, work_dir: Path, languages: str = "spa", timeout: float = 300
 ) -> PageOcr:
     """OCR one page image (JPEG, PNG, TIFF as stored) into its searchable PDF page and text.
 
+    Tesseract writes its output into a folder this call makes inside ``work_dir`` and removes
+    (the caller's folder under the data folder, :func:`mailroom.tmpfiles.process_folder`: the
+    output is the citizen's page, so never the system temp folder).
+
     Raises :class:`OcrFailed` when tesseract cannot read the image, fails or times out (the child
-    is killed), and :class:`ToolMissing` when tesseract or a language is not installed. A blank or
-    illegible page is not a failure: it gives empty text and confidence 0.
+    is killed), :class:`ToolMissing` when tesseract or a language is not installed, and
+    :class:`StorageError` when ``work_dir`` cannot be written. A blank or illegible page is not a
+    failure: it gives empty text and confidence 0.
     """
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise ValueError(f"dpi must be between {MIN_DPI} and {MAX_DPI}, not {dpi}")
@@ -98,8 +105,8 @@ def ocr_page(
     if not image_path.is_file():
         raise OcrFailed(f"No se encontró la imagen de la página: {image_path}.", path=image_path)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="oficialia-ocr-", ignore_cleanup_errors=True) as tmp:
-        output_base = Path(tmp) / "pagina"
+    with _output_folder(work_dir) as output:
+        output_base = output / "pagina"
         _run_tesseract(image_path, output_base, dpi=dpi, languages=languages, timeout=timeout)
         pdf = output_base.with_suffix(".pdf").read_bytes()
         tsv = output_base.with_suffix(".tsv").read_text("utf-8", errors="replace")
@@ -107,16 +114,20 @@ def ocr_page(
     return PageOcr(text=text, confidence=confidence, pdf=pdf, seconds=time.monotonic() - started)
 
 
-def detect_rotation(image_path: Path, *, dpi: int, timeout: float = 60) -> int | None:
+def detect_rotation(image: Path | bytes, *, dpi: int, timeout: float = 60) -> int | None:
     """Degrees clockwise that make the page upright (0, 90, 180, 270), by tesseract's orientation
-    detection; ``None`` when it cannot tell (too little text, or not confident)."""
+    detection; ``None`` when it cannot tell (too little text, or not confident).
+
+    ``image`` is a file, or an encoded image (PNG) that tesseract reads from its standard input,
+    so that a copy made only to be looked at never touches the disk."""
     try:
         check_tesseract("osd")
     except ToolMissing:  # without the osd pack pages are simply OCRed as they come
         return None
+    piped = image if isinstance(image, bytes) else None
     arguments = [
         _installation().command,
-        str(image_path),
+        "stdin" if piped is not None else str(image),
         "-",
         "--psm",
         "0",
@@ -126,7 +137,7 @@ def detect_rotation(image_path: Path, *, dpi: int, timeout: float = 60) -> int |
         "osd",
     ]
     try:
-        completed = _run(arguments, timeout)
+        completed = _run(arguments, timeout, stdin=piped)
     except (subprocess.TimeoutExpired, OSError):
         return None
     found = dict(
@@ -171,6 +182,24 @@ def read_tsv(tsv: str) -> tuple[str, float]:
         "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
     )
     return text, (sum(confidences) / len(confidences) if confidences else 0.0)
+
+
+@contextlib.contextmanager
+def _output_folder(work_dir: Path) -> Iterator[Path]:
+    """A folder of this run's own inside ``work_dir``, removed with tesseract's output."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="ocr-", dir=work_dir))
+    except OSError as error:
+        raise StorageError(
+            f"No se pudo escribir en la carpeta de trabajo del OCR {work_dir}: "
+            f"{error.strerror or error}. Revise el espacio libre en disco y los permisos de la "
+            "carpeta de datos.",
+            path=work_dir,
+        ) from error
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_tesseract(
@@ -285,11 +314,14 @@ def _missing_language_message(missing: list[str], installation: _Installation) -
     )
 
 
-def _run(arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    arguments: list[str], timeout: float, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """One tesseract child: one OpenMP thread, at a lower priority, killed at the timeout, no
     console window."""
     return subprocess.run(
         _niced(arguments),
+        input=stdin,
         env=_child_environment(),
         capture_output=True,
         timeout=timeout,

@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
+from mailroom import tmpfiles
 from mailroom.config import Settings
-from mailroom.errors import OficialiaError, ToolMissing
+from mailroom.errors import OficialiaError, StorageError, ToolMissing
 from mailroom.filings import ocr_progress
 from mailroom.models import OcrProgress, OcrStatus, PageSource
 from mailroom.ocr import queue
@@ -31,6 +32,10 @@ from mailroom.ocr.orientation import DOUBTFUL_CONFIDENCE, upright_copy
 from mailroom.ocr.queue import Claim, PageResult
 from mailroom.store import Store
 
+# These stop the run and leave the page queued: counting them as the page's failed attempts would
+# mark good pages failed for good because tesseract was missing or the disk was full for a while.
+_NOT_THE_PAGES_FAULT = (ToolMissing, StorageError)
+
 
 class OcrEngine(Protocol):
     def check(self, languages: str) -> None: ...
@@ -40,11 +45,17 @@ class OcrEngine(Protocol):
 
 
 class TesseractEngine:
+    """Tesseract, writing its output under ``data_dir``'s ``tmp/`` (this process's folder)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+
     def check(self, languages: str) -> None:
         check_tesseract(languages)
 
     def ocr_page(self, image: Path, *, dpi: int, languages: str) -> PageOcr:
-        return ocr_page(image, dpi=dpi, languages=languages)
+        work_dir = tmpfiles.process_folder(self.data_dir)
+        return ocr_page(image, dpi=dpi, languages=languages, work_dir=work_dir)
 
     def extract_text(self, pdf: Path, page_index: int) -> str:
         return extract_page_text(pdf, page_index)
@@ -64,7 +75,7 @@ class OcrWorker:
     ) -> None:
         self.store = store
         self.settings = settings
-        self.engine = engine or TesseractEngine()
+        self.engine = engine or TesseractEngine(settings.data_dir)
         self.on_progress = on_progress
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
@@ -81,7 +92,8 @@ class OcrWorker:
 
     def run_until_idle(self) -> OcrProgress:
         """Process every page waiting now (and any that arrive meanwhile); raises ToolMissing
-        without touching the queue when tesseract is not usable."""
+        without touching the queue when tesseract is not usable, and StorageError, leaving the
+        page in hand queued, when the disk cannot take the work (full, or no permission)."""
         self.store.write(functools.partial(queue.reclaim_abandoned, owner=self.owner))
         self._finish_settled_documents()
         if self._has_pending(PageSource.IMAGEN):
@@ -130,7 +142,7 @@ class OcrWorker:
                 return
             try:
                 self._process(claim)
-            except ToolMissing as error:
+            except _NOT_THE_PAGES_FAULT as error:
                 failure.append(error)
                 self.store.write(functools.partial(queue.release, page_id=claim.page_id))
             if self.on_progress:
@@ -145,7 +157,7 @@ class OcrWorker:
                 result = PageResult(self.engine.extract_text(pdf, claim.page_no - 1), None)
             else:
                 result = self._ocr_upright(claim)
-        except ToolMissing:
+        except _NOT_THE_PAGES_FAULT:
             raise
         except OficialiaError as error:
             message = error.message

@@ -4,6 +4,10 @@ Every blob is written to a temporary file, fsynced, renamed to ``ab/cd/<sha256>`
 fsynced — only then may the row that points to it be committed. A crash before the commit leaves an
 orphan, which :meth:`BlobStore.sweep_orphans` removes later; a committed row never points to a
 missing or partial file.
+
+Temp files are written in this process's own folder under ``tmp/`` here, beside the blobs: a
+rename is atomic only within one file system, and the blob folder may be a mount of its own.
+:mod:`mailroom.tmpfiles` sweeps what a killed process left.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from mailroom import tmpfiles
 from mailroom.errors import IntegrityProblem, StorageError
 from mailroom.fsutil import fsync_dir
 from mailroom.models import Sha256
@@ -51,7 +56,7 @@ class BlobStore:
         self.ensure()
         digest = hashlib.sha256()
         size = 0
-        fd, temp_name = tempfile.mkstemp(dir=self.tmp, prefix="blob-")
+        fd, temp_name = tempfile.mkstemp(dir=tmpfiles.private_folder(self.tmp), prefix="blob-")
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -112,8 +117,9 @@ class BlobStore:
                     yield item.name
 
     def sweep_orphans(self, referenced: set[str], *, older_than_seconds: float = 3600) -> list[str]:
-        """Remove files no committed row names, and stale temp files; young files are spared
-        because another process may be about to commit the row that references them."""
+        """Remove files no committed row names, and what dead processes left in ``tmp/``; young
+        files are spared because another process may be about to commit the row that references
+        them, and a live process's temp folder is never touched."""
         cutoff = time.time() - older_than_seconds
         removed: list[str] = []
         for name in list(self.stored()):
@@ -121,8 +127,5 @@ class BlobStore:
             if name not in referenced and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 removed.append(name)
-        if self.tmp.is_dir():
-            for temp in self.tmp.iterdir():
-                if temp.stat().st_mtime < cutoff:
-                    temp.unlink(missing_ok=True)
+        tmpfiles.sweep_root(self.tmp, loose_older_than=older_than_seconds)
         return removed
