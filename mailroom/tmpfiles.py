@@ -219,9 +219,10 @@ def sweep_root(root: Path, *, loose_older_than: float = LOOSE_GRACE_SECONDS) -> 
 @contextlib.contextmanager
 def as_system_temp(data_dir: Path) -> Iterator[Path]:
     """For the length of the block, this process's folder is the temp folder of libraries and
-    child processes as well: Qt spools print jobs in ``QDir::tempPath()`` (``TMPDIR``; ``TEMP``
-    and ``TMP`` on Windows), tempfile's defaults land there, and a child started meanwhile
-    inherits it. What they leave goes with the folder."""
+    child processes as well: Qt hands print jobs to CUPS through a spool file that libcups makes
+    in ``TMPDIR`` (``cupsTempFd``), Qt's own temp files go to ``QDir::tempPath()`` (``TMPDIR``;
+    ``TEMP`` and ``TMP`` on Windows), tempfile's defaults land there, and a child started
+    meanwhile inherits it. What they leave goes with the folder."""
     folder = process_folder(data_dir)
     saved = {name: os.environ.get(name) for name in _TEMP_VARIABLES}
     saved_default = tempfile.tempdir
@@ -295,16 +296,20 @@ def _take_dead_folders(
 
 
 def _remove_locked(folder: Path, handle: IO[bytes]) -> None:
-    """Remove a process folder whose lock ``handle`` holds: the lock file goes last, because
-    Windows cannot delete a file that is open."""
+    """Remove a process folder whose lock ``handle`` holds. Its contents go under the lock
+    alone (that may take a while); the lock file goes last, closed first because Windows cannot
+    delete an open file, and in the turn: another sweep could otherwise open (and so make
+    again) the lock file between its removal and the folder's."""
     try:
         for child in folder.iterdir():
             if child.name != LOCK_NAME:
                 _remove(child)
+        with _turn(folder.parent):
+            handle.close()
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()
     finally:
         handle.close()
-    (folder / LOCK_NAME).unlink(missing_ok=True)
-    folder.rmdir()
 
 
 def _remove(path: Path) -> None:
