@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from mailroom.tmpfiles import work_left
 from sync import protocol
 from sync.server.serve import OPENAPI_FILE, openapi_document
 from tests.backend_server import BackendServer, running_backend
@@ -573,6 +574,8 @@ def test_admin_commands_drive_a_running_server(
     output = tmp_path / "openapi.json"
     assert main(["backend", "openapi", "-o", str(output), *data]) == 0
     assert output.read_text(encoding="utf-8") == OPENAPI_FILE.read_text(encoding="utf-8")
+    # Built over a throw-away backend in the data folder's tmp/, which is gone afterwards.
+    assert work_left(backend_server.data_dir) == []
 
 
 def test_a_filing_uuid_in_another_spelling_is_refused(backend_server: BackendServer) -> None:

@@ -132,14 +132,14 @@ def cmd_catalog(args: argparse.Namespace, store: None, settings: Settings) -> in
 
 
 def cmd_openapi(args: argparse.Namespace, store: None, settings: Settings) -> int:
-    import tempfile
-
+    from mailroom.tmpfiles import scratch
     from sync.server.backend import Backend, BackendConfig
     from sync.server.serve import openapi_document
 
-    # The document does not depend on any data: build it over a throw-away folder.
-    with tempfile.TemporaryDirectory() as scratch:
-        document = openapi_document(Backend(BackendConfig(data_dir=Path(scratch))))
+    # The document does not depend on any data: build it over a throw-away backend folder in
+    # the data folder's tmp/ (where every temporary file goes).
+    with scratch(settings.data_dir, "openapi-") as folder:
+        document = openapi_document(Backend(BackendConfig(data_dir=folder)))
     if args.output:
         args.output.write_text(document, encoding="utf-8")
     else:
