@@ -4,8 +4,9 @@
 screens and services (pyHanko alone is ~0.6 s, fpdf and fontTools ~0.2 s) before the first paint
 made the window appear more than ten times later than a bare Qt window (``bench/ui.py``). Once
 the frame has been painted the modules are imported on a background thread while the event loop
-runs, then the screens are built on the GUI thread. ``build_app`` does the same synchronously, for tests, ``bench/ui.py`` and
-``make screenshots``, which want the finished window without entering the event loop.
+runs, then the screens are built on the GUI thread. ``build_app`` does the same synchronously,
+for tests, ``bench/ui.py`` and ``make screenshots``, which want the finished window without
+entering the event loop.
 """
 
 from __future__ import annotations
@@ -109,11 +110,13 @@ def build_app(
     backend_url: str | None = None,
     efirma_hint: EfirmaHint | None = None,
     start_background: bool = True,
+    samples_dir: Path | None = None,
 ) -> RunningApp:
-    """The finished app, built synchronously (the window is not shown)."""
+    """The finished app, built synchronously (the window is not shown). ``samples_dir``: the
+    demo's sample files, where «Agregar archivo…» starts until the clerk chooses a folder."""
     application()
     window = MainWindow(settings)
-    return _populate(window, settings, backend_url, efirma_hint, start_background)
+    return _populate(window, settings, backend_url, efirma_hint, samples_dir, start_background)
 
 
 def _populate(
@@ -121,9 +124,11 @@ def _populate(
     settings: Settings,
     backend_url: str | None,
     efirma_hint: EfirmaHint | None,
+    samples_dir: Path | None,
     start_background: bool,
 ) -> RunningApp:
     from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.ui.preferences import Preferences
     from mailroom.ui.tasks import TaskRunner
     from mailroom.workstation import Workstation
 
@@ -142,7 +147,8 @@ def _populate(
     watcher = ActivityWatcher(session)
     app.installEventFilter(watcher)
     opener = functools.partial(_open_efirma, settings=settings, workstation=workstation)
-    window.populate(workstation, runner, session, opener)
+    preferences = Preferences(settings.data_dir, first_import_folder=samples_dir)
+    window.populate(workstation, runner, session, opener, preferences)
     if efirma_hint is not None:
         window.prefill_efirma(efirma_hint.cer, efirma_hint.key, efirma_hint.note)
     if start_background:
@@ -212,14 +218,16 @@ def run_app(
     *,
     backend_url: str | None = None,
     efirma_hint: EfirmaHint | None = None,
+    samples_dir: Path | None = None,
 ) -> int:
+    """``oficialia mailroom``: the window at once, its screens once loaded (see the module)."""
     app = application()
     window = MainWindow(settings)
     window.resize(1366, 768)
     window.show()
 
     def build() -> RunningApp:
-        running = _populate(window, settings, backend_url, efirma_hint, True)
+        running = _populate(window, settings, backend_url, efirma_hint, samples_dir, True)
         # Everything built at start-up lives for the whole shift: freezing it keeps the full
         # collections that run while the clerk scrolls from walking it (measured: 46-118 ms
         # pauses of the GUI thread without this, see tests/test_ui_inbox.py).

@@ -39,6 +39,7 @@ from mailroom.drafts import Draft
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.store import Store
 from mailroom.ui.page_strip import PageStrip, PageStripModel, thumbnail_image
+from mailroom.ui.preferences import Preferences
 from mailroom.ui.tasks import TaskContext, TaskHandle, TaskRunner
 
 ERROR_STYLE = "color: #b71c1c;"
@@ -51,11 +52,18 @@ class CaptureView(QWidget):
     busy_changed = Signal(bool)  # a source is being read: registration must wait
 
     def __init__(
-        self, runner: TaskRunner, settings: Settings, store: Store, parent: QWidget | None = None
+        self,
+        runner: TaskRunner,
+        settings: Settings,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        preferences: Preferences | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.settings = settings
+        self.preferences = preferences or Preferences(settings.data_dir)
         self.session = CaptureSession(settings, store)
         self.model = PageStripModel(self.session, self)
         self._queue: deque[tuple[str, ScanSettings | None]] = deque()
@@ -141,7 +149,11 @@ class CaptureView(QWidget):
     def _make_actions(self) -> None:
         self.scan_button = self._button(self.tr("Digitalizar"), self.scan, "Ctrl+D")
         self.draft_button = self._button(self.tr("Abrir borrador"), self.open_draft)
-        self.file_button = self._button(self.tr("Agregar archivo…"), self.choose_files, "Ctrl+O")
+        # Ctrl+O is the main window's «Agregar archivo…» action, not this button's: a button's
+        # shortcut works only while its own window is the active one (not right after the
+        # e.firma dialog, say), and the same keys on both would make Qt run neither.
+        self.file_button = self._button(self.tr("Agregar archivo…"), self.choose_files)
+        self.file_button.setToolTip(self.tr("Agregar archivo (Ctrl+O)"))
         self._tool_buttons = self.strip.tool_buttons(self)
 
     def _button(self, text: str, slot: object, keys: str | None = None) -> QPushButton:
@@ -241,20 +253,25 @@ class CaptureView(QWidget):
 
     @Slot()
     def choose_files(self) -> None:
-        """The file dialog, opened without blocking; ``add_files`` runs when files are chosen."""
+        """The file dialog, opened without blocking in the folder files were last added from;
+        ``add_files`` runs when files are chosen."""
         dialog = QFileDialog(
             self,
             self.tr("Agregar archivo"),
-            "",
+            str(self.preferences.import_folder()),
             self.tr("Documentos (*.pdf *.jpg *.jpeg *.png *.tif *.tiff)"),
         )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.filesSelected.connect(self._files_chosen)
+        if self._file_dialog is not None:  # the last one, closed: not one more per file added
+            self._file_dialog.deleteLater()
         self._file_dialog = dialog
         dialog.open()
 
     @Slot(list)
     def _files_chosen(self, paths: list[str]) -> None:
+        if paths:
+            self.preferences.remember_import_folder(Path(paths[0]).parent)
         self.add_files(paths, self._insertion())
 
     def add_files(self, paths: list[str], at: int | None = None) -> None:

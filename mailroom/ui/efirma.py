@@ -5,7 +5,9 @@ The decrypted key lives only in the session's ``UnlockedEfirma`` (inside its sig
 drops that reference, so an unattended counter cannot keep sealing in the clerk's name; acuses
 registered meanwhile stay pending until someone unlocks again (``AcuseService.seal_pending``).
 Opening runs ``mailroom.efirma_unlock`` through the task helper: PBKDF2 on the ``.key`` and the
-OCSP question would otherwise freeze the window for a second or more.
+OCSP question would otherwise freeze the window for a second or more. Once open, the dialog goes
+away (the clerk's next keys belong to the counter) and the indicator in the status bar says who
+seals, with any warning the opening gave.
 """
 
 from __future__ import annotations
@@ -132,13 +134,18 @@ class SealingIndicator(QLabel):
 
     @Slot(object)
     def _show_unlocked(self, efirma: UnlockedEfirma) -> None:
-        self._show_identity(efirma.identity)
+        self._show_identity(efirma.identity, efirma.warnings)
 
-    def _show_identity(self, identity: CertificateIdentity) -> None:
+    def _show_identity(self, identity: CertificateIdentity, warnings: tuple[str, ...] = ()) -> None:
         self.sealing = True
+        tip = [self.tr("e.firma abierta: {0} ({1})").format(identity.name, identity.rfc)]
+        tip += [self.tr("Aviso: {0}").format(warning) for warning in warnings]
+        self.setToolTip("\n".join(tip))
         self.setText(self.tr("Sellando acuses"))
-        self.setToolTip(self.tr("e.firma abierta: {0} ({1})").format(identity.name, identity.rfc))
-        self.setStyleSheet("color: #1b5e20; font-weight: bold;")
+        # Amber when the opening gave warnings: the dialog that showed them has closed, and
+        # they stay one hover away here.
+        colour = "#8a4b00" if warnings else "#1b5e20"
+        self.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     @Slot(str)
     def _show_locked(self, reason: str) -> None:
@@ -150,7 +157,8 @@ class SealingIndicator(QLabel):
 
 class EfirmaDialog(QDialog):
     """Choose the ``.cer`` and ``.key``, type the password, "Abrir". Not modal: the counter keeps
-    working while the key is decrypted, and a refusal is shown inside the dialog."""
+    working while the key is decrypted, and a refusal is shown inside the dialog; once the
+    e.firma is open the dialog closes."""
 
     opened = Signal(object)  # UnlockedEfirma
 
@@ -167,6 +175,8 @@ class EfirmaDialog(QDialog):
         self._opener = opener
         self._tasks = tasks
         self._session = session
+        self.file_dialog: QFileDialog | None = None
+        self._note = ""
         self.cer_edit = QLineEdit()
         self.key_edit = QLineEdit()
         self.password_edit = QLineEdit()
@@ -176,10 +186,15 @@ class EfirmaDialog(QDialog):
         self.holder_label = QLabel()
         self.holder_label.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Abrir"))
-        self.open_button.setDefault(True)
         self.open_button.clicked.connect(self.open_efirma)
         self.password_edit.returnPressed.connect(self.open_efirma)
         self._build_layout()
+        # Made the default once it is in the dialog: set before, it did not count, and the
+        # dialog took the first "Elegir…" as its default — Enter in the password field opened
+        # the .cer chooser as well as the e.firma.
+        self.open_button.setDefault(True)
+        if session is not None:
+            session.locked.connect(self._session_locked)
 
     def _build_layout(self) -> None:
         form = QFormLayout()
@@ -207,6 +222,7 @@ class EfirmaDialog(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(edit)
         browse = QPushButton(self.tr("Elegir…"))
+        browse.setAutoDefault(False)  # Enter is for "Abrir", never for a file chooser
         # A bound slot, not a lambda: a lambda holding the dialog, freed while Qt deletes the
         # dialog's children, can free the dialog from inside its own destructor under PySide6.
         browse.clicked.connect(browse_slot)
@@ -222,10 +238,16 @@ class EfirmaDialog(QDialog):
         self._browse(self.key_edit, ".key")
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
+        """The file dialog, opened without blocking, in the folder of the file already named."""
         name_filter = self.tr("Archivos {0} (*{0});;Todos los archivos (*)").format(suffix)
-        chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Elegir archivo"), "", name_filter)
-        if chosen:
-            edit.setText(chosen)
+        current = Path(edit.text().strip()).parent if edit.text().strip() else Path.home()
+        dialog = QFileDialog(self, self.tr("Elegir archivo"), str(current), name_filter)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(edit.setText)
+        if self.file_dialog is not None:  # the last one, closed: not one more per choice
+            self.file_dialog.deleteLater()
+        self.file_dialog = dialog
+        dialog.open()
 
     @Slot()
     def open_efirma(self) -> None:
@@ -269,6 +291,19 @@ class EfirmaDialog(QDialog):
         if self._session is not None:
             self._session.unlock(efirma)
         self.opened.emit(efirma)
+        self.accept()  # done: the next keys (Ctrl+O…) go back to the counter's window
+
+    def set_note(self, note: str) -> None:
+        """A line the dialog shows until an outcome replaces it, and again once the e.firma is
+        closed (the demo profile's: its password)."""
+        self._note = note
+        self._show_status(note, error=False)
+
+    @Slot(str)
+    def _session_locked(self, reason: str) -> None:
+        """Opened again later, the dialog says why the e.firma is closed, not who had it open."""
+        self.holder_label.clear()
+        self._show_status("\n".join(line for line in (reason, self._note) if line), error=False)
 
     def _failed(self, error: OficialiaError) -> None:
         self.open_button.setEnabled(True)

@@ -2,17 +2,25 @@
 and print dialogs, the context menu of a text box («Copiar», «Pegar»), and dates.
 
 Our own texts are already Spanish in ``tr()``; these are Qt's, from the ``qtbase_es`` catalogue that
-ships in PySide6's translations folder. ``QLocale.setDefault(es_MX)`` makes locale-aware widgets
-write dates and numbers the Mexican way (15/03/2026); screens that show a date still set the
-``dd/MM/yyyy`` display format themselves, because Qt's short es_MX format has a two-digit year.
+ships in PySide6's translations folder, corrected by our small ``translations/oficialia_qt_es``
+catalogue where it falls short: Qt 6 added mnemonics to two file dialog labels ("&Look in:",
+"Files of &type:") that the Spanish catalogue still has without them, so those showed in English,
+and it says "fichero" where Mexico says "archivo". ``QLocale.setDefault(es_MX)`` makes
+locale-aware widgets write dates and numbers the Mexican way (15/03/2026); screens that show a
+date still set the ``dd/MM/yyyy`` display format themselves, because Qt's short es_MX format has
+a two-digit year.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 LOCALE_NAME = "es_MX"
-CATALOGUES = ("qtbase",)  # the dialogs and buttons of QtWidgets and QtPrintSupport live here
+QT_CATALOGUES = ("qtbase",)  # the dialogs and buttons of QtWidgets and QtPrintSupport live here
+OWN_CATALOGUES = ("oficialia_qt",)  # ours: what qtbase_es lacks (see translations/*.ts)
+OWN_FOLDER = Path(__file__).resolve().parent / "translations"
 _PROPERTY = "oficialia_translators"
 
 
@@ -22,9 +30,12 @@ def install_translations(app: QCoreApplication) -> list[QTranslator]:
     QLocale.setDefault(QLocale(QLocale.Language.Spanish, QLocale.Country.Mexico))
     if app.property(_PROPERTY):
         return []
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    catalogues = [(name, qt_folder) for name in QT_CATALOGUES]
+    # Installed last, so asked first: Qt looks a text up in the newest translator first.
+    catalogues += [(name, str(OWN_FOLDER)) for name in OWN_CATALOGUES]
     installed = []
-    for catalogue in CATALOGUES:
+    for catalogue, folder in catalogues:
         translator = QTranslator(app)
         translator.setObjectName(f"{_PROPERTY}:{catalogue}")
         # QTranslator.load falls back from es_MX to es, which is the catalogue Qt ships.

@@ -36,6 +36,7 @@ from mailroom.ui.acuse_view import AcusePreview
 from mailroom.ui.capture_view import CaptureView
 from mailroom.ui.efirma import EfirmaSession
 from mailroom.ui.filing_form import DuplicateWarning, FilingForm
+from mailroom.ui.preferences import Preferences
 from mailroom.ui.tasks import TaskContext, TaskRunner
 from mailroom.workstation import CounterOutcome, Workstation
 
@@ -55,6 +56,8 @@ class IntakeScreen(QWidget):
         runner: TaskRunner,
         session: EfirmaSession,
         parent: QWidget | None = None,
+        *,
+        preferences: Preferences | None = None,
     ) -> None:
         super().__init__(parent)
         self.workstation = workstation
@@ -65,7 +68,9 @@ class IntakeScreen(QWidget):
         self._form_ok = False
         self._form_explanation = ""
         settings = workstation.settings
-        self.capture = CaptureView(runner, settings, workstation.store, parent=self)
+        self.capture = CaptureView(
+            runner, settings, workstation.store, parent=self, preferences=preferences
+        )
         self.form = FilingForm(runner, workstation.store.reader, today=self._today, parent=self)
         self.duplicate = DuplicateWarning(self, runner=runner, reader=workstation.store.reader)
         self.acuse = AcusePreview(runner, parent=self)
@@ -299,6 +304,15 @@ class IntakeScreen(QWidget):
         self.duplicate.hide()
         self.form.focus_first()
         self._update_button()
+
+    @Slot()
+    def add_file(self) -> None:
+        """«Agregar archivo…» (Ctrl+O) from anywhere: on the acuse of the last filing it starts
+        the next one; while pages are still arriving it does nothing, like the greyed button."""
+        if self.pages.currentIndex() != 0:
+            self.start_new()
+        if self.capture.file_button.isEnabled():
+            self.capture.choose_files()
 
     @Slot()
     def print_acuse(self) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the screens and services are imported by populate(), after 
     from mailroom.efirma_unlock import UnlockedEfirma
     from mailroom.errors import OficialiaError
     from mailroom.ui.efirma import EfirmaDialog, EfirmaOpener, EfirmaSession
+    from mailroom.ui.preferences import Preferences
     from mailroom.ui.settings_dialog import SettingsDialog
     from mailroom.ui.tasks import TaskContext, TaskRunner
     from mailroom.workstation import BackgroundStatus, Workstation
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         runner: TaskRunner,
         session: EfirmaSession,
         opener: EfirmaOpener,
+        preferences: Preferences,
     ) -> None:
         from mailroom.ui.filing_detail import FilingDetail
         from mailroom.ui.inbox import InboxWidget
@@ -103,7 +105,9 @@ class MainWindow(QMainWindow):
         self.session = session
         self._opener = opener
         settings = workstation.settings
-        self.intake = IntakeScreen(workstation, runner, session, parent=self)
+        self.intake = IntakeScreen(
+            workstation, runner, session, parent=self, preferences=preferences
+        )
         self.inbox = InboxWidget(runner, workstation.store.reader, parent=self)
         self.libro = LibroView(runner, workstation.store, settings, parent=self)
         self.detail = FilingDetail(runner, workstation.store, settings, parent=self)
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.intake.filing_registered.connect(self._filing_registered)
         self.inbox.filing_opened.connect(self.open_filing)
+        self.session.unlocked.connect(self._efirma_opened)
         self.session.unlocked.connect(self._seal_pending)
         self.sync_panel.sync_finished.connect(self._sync_finished)
         self._start_polling()
@@ -154,6 +159,9 @@ class MainWindow(QMainWindow):
         counter = self.menuBar().addMenu(self.tr("&Ventanilla"))
         self.new_action = self._action(
             counter, self.tr("&Nuevo escrito"), "Ctrl+N", self.new_filing
+        )
+        self.add_file_action = self._action(
+            counter, self.tr("&Agregar archivo…"), "Ctrl+O", self.add_file
         )
         self.register_action = self._action(
             counter, self.tr("&Registrar"), "Ctrl+Return", self.intake.register
@@ -197,6 +205,11 @@ class MainWindow(QMainWindow):
         self.intake.start_new()
 
     @Slot()
+    def add_file(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.add_file()
+
+    @Slot()
     def focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.inbox)
         self.inbox.search.setFocus()
@@ -219,6 +232,9 @@ class MainWindow(QMainWindow):
 
         if self._efirma_dialog is None:
             self._efirma_dialog = EfirmaDialog(self._opener, self.runner, self.session, self)
+            # Not every window manager (nor Qt's offscreen platform) hands the keyboard back
+            # to the window below when a dialog closes: the clerk's next Ctrl+O must find it.
+            self._efirma_dialog.accepted.connect(self.activateWindow)
         return self._efirma_dialog
 
     @Slot()
@@ -235,7 +251,7 @@ class MainWindow(QMainWindow):
         dialog.cer_edit.setText(str(cer))
         dialog.key_edit.setText(str(key))
         if note:
-            dialog.status_label.setText(note)
+            dialog.set_note(note)
 
     @Slot()
     def open_settings(self) -> None:
@@ -261,6 +277,17 @@ class MainWindow(QMainWindow):
         self.inbox.apply()
         self.sync_panel.refresh()
         self.refresh_status()
+
+    @Slot(object)
+    def _efirma_opened(self, efirma: UnlockedEfirma) -> None:
+        """Said here because the dialog has closed; its warnings stay longer, and in the
+        indicator's tooltip after that."""
+        identity = efirma.identity
+        message = self.tr("e.firma abierta: {0} ({1}); los acuses se sellarán con ella.").format(
+            identity.name, identity.rfc
+        )
+        warnings = [self.tr("Aviso: {0}").format(warning) for warning in efirma.warnings]
+        self.statusBar().showMessage(" ".join([message, *warnings]), 30_000 if warnings else 10_000)
 
     @Slot(object)
     def _seal_pending(self, efirma: UnlockedEfirma) -> None:

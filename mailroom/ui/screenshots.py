@@ -278,8 +278,8 @@ class Shooter:
         dialog.password_edit.setText(self.profile.efirma_password)
         dialog.open_button.click()
         wait_until(lambda: session.signer is not None, "la e.firma de demostración", 30)
-        dialog.close()
-        window.activateWindow()  # no window manager under Xvfb gives it back by itself
+        # Opened, the dialog closes itself and gives the keyboard back to the main window.
+        wait_until(lambda: not dialog.isVisible(), "el diálogo de la e.firma cerrado", 5)
         wait_until(window.isActiveWindow, "la ventana activa", 5)
 
 
