@@ -8,7 +8,6 @@ painting. Every other command goes to ``mailroom.cli`` unchanged.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -77,14 +76,13 @@ def _data_dir(args: list[str]) -> Path:
     """The data folder the command will use, resolved as the command line resolves it:
     ``--data-dir``, then ``OFICIALIA_HOME``, then the user's data folder — or, for
     ``mailroom --demo`` without either, the demo profile's folder."""
-    from mailroom.config import ENV_HOME, resolve_data_dir
+    from mailroom.config import resolve_data_dir
 
     explicit = _data_dir_option(args)
-    demo = _command(args) == "mailroom" and "--demo" in args
-    if demo and explicit is None and not os.environ.get(ENV_HOME):
-        from mailroom.cli.app import demo_data_dir
+    if _command(args) == "mailroom" and "--demo" in args:
+        from mailroom.cli.app import demo_profile_dir
 
-        return demo_data_dir()
+        return demo_profile_dir(explicit)
     return resolve_data_dir(explicit)
 
 

@@ -1,15 +1,12 @@
-"""Small file-system primitives several parts need the same way: a durable rename (fsync the
-folder), a work folder under the data folder, and a non-blocking OS file lock."""
+"""A durable rename: fsync the folder, as several parts need it the same way. (Work folders are
+in :mod:`mailroom.tmpfiles`, OS file locks in :mod:`mailroom.filelock`.)"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from mailroom import tmpfiles
-from mailroom.filelock import try_lock
-
-__all__ = ["fsync_dir", "try_lock", "work_folder"]
+__all__ = ["fsync_dir"]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -21,10 +18,3 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def work_folder(data_dir: Path, prefix: str) -> Path:
-    """A new folder in this process's own folder under ``DATA/tmp`` (the caller removes it), or
-    a StorageError that says what to check; see :func:`mailroom.tmpfiles.work_folder`, which new
-    code calls directly."""
-    return tmpfiles.work_folder(data_dir, prefix)

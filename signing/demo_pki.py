@@ -44,7 +44,8 @@ from cryptography.x509 import ocsp
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from mailroom.fsutil import fsync_dir, try_lock
+from mailroom.filelock import try_lock
+from mailroom.fsutil import fsync_dir
 from signing.certificate import parse_certificate
 from signing.credentials import load_credentials
 from signing.errors import SigningError

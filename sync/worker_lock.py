@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from mailroom.fsutil import try_lock
+from mailroom.filelock import try_lock
 
 
 class WorkerLock:

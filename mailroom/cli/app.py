@@ -64,6 +64,13 @@ def demo_data_dir() -> Path:
     return default_data_dir().with_name(default_data_dir().name + "-demo")
 
 
+def demo_profile_dir(explicit: str | None) -> Path:
+    """Where ``mailroom --demo`` keeps its profile: the folder given (``--data-dir``, else
+    ``OFICIALIA_HOME``) or the demo's own."""
+    given = explicit or os.environ.get(ENV_HOME)
+    return Path(given) if given else demo_data_dir()
+
+
 def cmd_mailroom(args: argparse.Namespace, store: object, settings: Settings) -> int:
     from mailroom.ui.app import has_display
 
@@ -81,8 +88,7 @@ def _run_demo_profile(args: argparse.Namespace) -> int:
     from mailroom.demo_profile import DemoBackend, prepare_demo_profile
     from mailroom.ui.app import EfirmaHint, run_app
 
-    explicit = getattr(args, "data_dir", None) or os.environ.get(ENV_HOME)
-    folder = Path(explicit) if explicit else demo_data_dir()
+    folder = demo_profile_dir(getattr(args, "data_dir", None))
     profile = prepare_demo_profile(folder)
     print(f"Perfil de demostración en {folder}", file=sys.stderr)
     with DemoBackend(profile) as backend:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,7 +114,7 @@ def scanned_for_intake(
     from mailroom.capture.sane_source import first_scanner
     from mailroom.capture.scan_pdf import write_scan_pdf
     from mailroom.capture.sources import open_source
-    from mailroom.fsutil import work_folder
+    from mailroom.tmpfiles import scratch
 
     source = open_source(f"sane:{device or first_scanner()}", settings, scan)
 
@@ -136,12 +135,9 @@ def scanned_for_intake(
             "nuevo. No se registró ningún escrito.",
             field="scanner",
         )
-    folder = work_folder(settings.data_dir, "digitalizacion-")
-    try:
+    with scratch(settings.data_dir, "digitalizacion-") as folder:
         path = write_scan_pdf(prepared.pages, folder / SCAN_FILENAME)
         yield ScannedDocument(path, prepared.report)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Status:
