@@ -6,9 +6,12 @@ child processes read) and tempfile's own default point there. pytest's ``tmp_pat
 always is (``PYTEST_DEBUG_TEMPROOT``). When the session ends that folder must be empty: whatever
 is in it was left by the code under test or by a test; it is listed, and the run fails.
 
-Why not compare the real system temp folder before and after: other programs write there while
-a nine-minute run goes on (another test run, an editor, the CI agent), and their files would
-fail this run. The folder itself is removed at the end, so the real one is left as it was found.
+Why not compare the whole real system temp folder before and after: other programs write there
+while a nine-minute run goes on (another test run, an editor, the CI agent), and their files
+would fail this run. The real folder is still watched for names only this project makes
+(:data:`OURS`), which is what code that writes to ``/tmp`` by name, ignoring ``TMPDIR``, would
+leave. The session's folder itself is removed at the end, so the real one is left as it was
+found.
 """
 
 from __future__ import annotations
@@ -23,15 +26,36 @@ import pytest
 PREFIX = "oficialia-pruebas-temp-"
 VARIABLES = ("TMPDIR", "TEMP", "TMP")
 SHOWN = 40
+# Prefixes of what this project's code and tests name their temporary files and folders (the
+# work folders of mailroom.tmpfiles' callers, and the names used before they moved there).
+OURS = (
+    "oficialia",
+    "crash-",
+    "ocr-",
+    "osd-",
+    "captura-",
+    "intake-",
+    "anexo-",
+    "lote-",
+    "borrador-",
+    "registro-",
+    "fuente-",
+    "digitalizacion-",
+    "sane-test-",
+    "proc-",
+)
 
 
 class TempGuard:
     def __init__(self) -> None:
         self.folder: Path | None = None
+        self.real: Path | None = None
+        self.ours_before: set[str] = set()
 
     def install(self) -> None:
         real = Path(tempfile.gettempdir())
         _remove_abandoned(real)
+        self.real, self.ours_before = real, _ours(real)
         os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(real))
         self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=real))
         os.environ.update(dict.fromkeys(VARIABLES, str(self.folder)))
@@ -50,6 +74,9 @@ class TempGuard:
 
     def finish(self, session: pytest.Session) -> None:
         left = self.leftovers()
+        if self.real is not None:  # written to the real folder by name, past TMPDIR
+            new = sorted(_ours(self.real) - self.ours_before)
+            left += [f"{self.real / name} (en la carpeta temporal real)" for name in new]
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
         if not left:
@@ -67,6 +94,14 @@ class TempGuard:
                 "carpeta de datos (mailroom.tmpfiles), nunca en la carpeta temporal del sistema."
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _ours(folder: Path) -> set[str]:
+    return {
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name.startswith(OURS) and not entry.name.startswith(PREFIX)
+    }
 
 
 def _remove_abandoned(real: Path) -> None:
