@@ -309,3 +309,29 @@ def test_killing_the_app_leaves_no_backend_behind(tmp_path: Path) -> None:
     finally:
         if app.poll() is None:
             app.kill()
+
+
+def test_the_demo_command_opens_the_app_on_its_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``oficialia mailroom --demo``: the app gets the running backend, the demo e.firma to
+    prefill and the samples folder, where «Agregar archivo…» starts."""
+    from mailroom.entry import main
+    from mailroom.ui import app as app_module
+
+    opened: list[dict[str, object]] = []
+
+    def run_app(settings: object, **options: object) -> int:
+        url = str(options["backend_url"])
+        opened.append({**options, "pinged": not port_is_closed(port_of(url))})
+        return 0
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(app_module, "run_app", run_app)
+    assert main(["mailroom", "--demo", "--data-dir", str(tmp_path / "demo")]) == 0
+    [options] = opened
+    samples = options["samples_dir"]
+    assert isinstance(samples, Path) and (samples / "solicitud.jpg").is_file()
+    assert str(options["backend_url"]).startswith("http://127.0.0.1:") and options["pinged"]
+    hint = options["efirma_hint"]
+    assert hint.cer.is_file() and "DEMOSTRACIÓN" in hint.note  # type: ignore[attr-defined]

@@ -100,4 +100,6 @@ def _run_demo_profile(args: argparse.Namespace) -> int:
         ]
         hint = EfirmaHint(profile.efirma_cer, profile.efirma_key, "\n".join(n for n in notes if n))
         settings = load_settings(folder)
-        return run_app(settings, backend_url=backend.url, efirma_hint=hint)
+        return run_app(
+            settings, backend_url=backend.url, efirma_hint=hint, samples_dir=profile.samples_dir
+        )
