@@ -12,18 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QGridLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QLabel, QMainWindow, QWidget
 
+# What the window's frame does not use is imported where it is used, after the first paint:
+# PySide6 builds a Qt class's Python type (and its enums) on first import, ~2 ms for the menus',
+# tabs', dock's and message box's classes, and the Qt namespace alone ~15 ms.
 if TYPE_CHECKING:  # the screens and services are imported by populate(), after the first paint
+    from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent
+
     from mailroom.acuses import SealingReport
     from mailroom.config import Settings
     from mailroom.efirma_unlock import UnlockedEfirma
@@ -52,9 +48,7 @@ class _OpeningFrame(QWidget):
         font = label.font()  # a font, not a style sheet: the sheet's parser costs the first paint
         font.setPointSizeF(font.pointSizeF() * 1.4)
         label.setFont(font)
-        # Centred by stretches: Qt.AlignmentFlag would load the Qt namespace (~15 ms of enum
-        # building in PySide6 6.11) before the first paint; the screens' modules load it later,
-        # off the GUI thread.
+        # Centred by stretches, not by Qt.AlignmentFlag: see the imports.
         layout = QGridLayout(self)
         layout.addWidget(label, 1, 1)
         for edge in (0, 2):
@@ -94,6 +88,8 @@ class MainWindow(QMainWindow):
         opener: EfirmaOpener,
         preferences: Preferences,
     ) -> None:
+        from PySide6.QtWidgets import QTabWidget
+
         from mailroom.ui.filing_detail import FilingDetail
         from mailroom.ui.inbox import InboxWidget
         from mailroom.ui.intake_screen import IntakeScreen
@@ -132,7 +128,8 @@ class MainWindow(QMainWindow):
     # -- layout ------------------------------------------------------------------------------
 
     def _build_sync_dock(self) -> None:
-        from PySide6.QtCore import Qt  # not at the top: see _OpeningFrame
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
 
         dock = QDockWidget(self.tr("Sincronización"), self)
         dock.setObjectName("panelSincronizacion")
@@ -156,6 +153,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.sealing_indicator)
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence
+
         counter = self.menuBar().addMenu(self.tr("&Ventanilla"))
         self.new_action = self._action(
             counter, self.tr("&Nuevo escrito"), "Ctrl+N", self.new_filing
@@ -188,7 +187,8 @@ class MainWindow(QMainWindow):
         )
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:  # type: ignore[no-untyped-def]
-        from PySide6.QtCore import Qt  # not at the top: see _OpeningFrame
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QAction, QKeySequence
 
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
@@ -359,6 +359,8 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         if self.intake.has_unsaved_work():
+            from PySide6.QtWidgets import QMessageBox
+
             answer = QMessageBox.question(
                 self,
                 self.tr("Salir"),
