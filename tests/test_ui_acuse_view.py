@@ -126,7 +126,7 @@ def test_an_unsealed_acuse_says_it_waits_for_the_seal(
 
 
 def test_ctrl_p_opens_the_dialog_without_blocking_and_prints_every_page(
-    qtbot, runner, pki_store, pki_settings, clock, sat_pki, tmp_path
+    qtbot, runner, pki_store, pki_settings, clock, sat_pki, tmp_path, frozen_heap
 ) -> None:  # type: ignore[no-untyped-def]
     acuse = sealed_acuse(pki_store, pki_settings, clock, sat_pki)
     preview = shown_preview(qtbot, runner, acuse)

@@ -52,3 +52,31 @@ def test_a_start_up_failure_ends_the_app_with_its_error(
         app_module.run_app(settings)
     for window in _main_windows():
         window.close()
+
+
+def test_a_closed_app_stops_watching_the_clerks_input(qtbot, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    # The activity watcher filters every event of the whole application in Python; left on the
+    # application after its window closed, each one (a test run builds dozens) took the
+    # interpreter for every event of the next window, and the window froze 100-200 ms while the
+    # libro printed in the background (tests/test_ui_libro.py, in a run of all the UI tests).
+    from PySide6.QtCore import QEvent, QPoint, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    running = app_module.build_app(settings, start_background=False)
+    noted: list[int] = []
+    running.session.note_activity = lambda: noted.append(1)  # type: ignore[method-assign]
+
+    def wheel() -> None:
+        event = QWheelEvent(
+            QPoint(5, 5).toPointF(), QPoint(5, 5).toPointF(), QPoint(), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(running.window, event)
+
+    wheel()
+    assert noted == [1]  # watched while open
+    running.close()
+    wheel()
+    assert noted == [1]
+    assert QEvent.Type.Wheel in running.watcher.ACTIVITY

@@ -147,7 +147,7 @@ def file_data(*paths: Path) -> QMimeData:
 
 
 def test_the_escrito_arrives_page_by_page_without_stalling_the_gui(
-    qtbot, view: CaptureView
+    qtbot, view: CaptureView, frozen_heap: None
 ) -> None:  # type: ignore[no-untyped-def]
     inserted: list[int] = []
     view.model.rowsInserted.connect(lambda parent, first, last: inserted.append(first))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -51,15 +50,10 @@ def test_model_answers_from_one_page_not_the_whole_office(qtbot, office, runner)
     assert model.canFetchMore()
 
 
-def test_scrolling_to_the_end_fetches_bounded_pages_without_stalling(qtbot, office, runner) -> None:
-    # The app freezes its start-up heap (gc.freeze) so full collections do not walk it; without
-    # that, measured here, a full collection paused the GUI thread 46-118 ms now and then.
-    gc.collect()
-    gc.freeze()
-    try:
-        _scroll_to_the_end(qtbot, office, runner)
-    finally:
-        gc.unfreeze()
+def test_scrolling_to_the_end_fetches_bounded_pages_without_stalling(
+    qtbot, office, runner, frozen_heap
+) -> None:  # type: ignore[no-untyped-def]
+    _scroll_to_the_end(qtbot, office, runner)
 
 
 def _scroll_to_the_end(qtbot, office, runner) -> None:  # type: ignore[no-untyped-def]

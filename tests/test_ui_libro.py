@@ -128,7 +128,7 @@ def test_an_empty_day_says_so(qtbot, runner, office) -> None:
 
 
 def test_printing_through_the_print_dialog_paints_the_pdf_off_the_gui_thread(
-    qtbot, runner, office, tmp_path
+    qtbot, runner, office, tmp_path, frozen_heap
 ) -> None:
     view = shown_view(qtbot, runner, office)
     output = tmp_path / "impreso.pdf"

@@ -7,7 +7,6 @@ and a sync pass ("Sincronizar ahora") against the reference backend on 127.0.0.1
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -30,14 +29,6 @@ __all__ = ["backend", "profile"]  # the counter flow's fixtures, used here by na
 
 PAGES = 10
 STALL_BUDGET_MS = 50.0
-
-
-@pytest.fixture
-def frozen_heap() -> Iterator[None]:
-    # As run_app does once the window is built: the start-up heap lives all shift, and full
-    # collections walking it paused the GUI thread 46-118 ms (tests/test_ui_inbox.py).
-    yield
-    gc.unfreeze()
 
 
 # What made the GUI thread pause here, and what fixed it (measured with a watchdog thread that

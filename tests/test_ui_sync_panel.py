@@ -92,7 +92,7 @@ def institutional_folio(store: Store, uuid: str) -> str | None:
 
 
 def test_offline_then_back_online_sends_the_pending_filing(
-    qtbot, tasks: TaskRunner, store: Store, settings: Settings, tmp_path: Path
+    qtbot, tasks: TaskRunner, store: Store, settings: Settings, tmp_path: Path, frozen_heap: None
 ) -> None:
     server_dir = tmp_path / "servidor"
     with running_backend(server_dir) as backend:

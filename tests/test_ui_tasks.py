@@ -147,7 +147,9 @@ def test_stall_probe_sees_a_blocked_gui_thread(qtbot) -> None:
     assert 190 <= longest < 1000
 
 
-def test_stall_probe_stays_low_while_work_runs_in_the_pool(qtbot, runner: TaskRunner) -> None:
+def test_stall_probe_stays_low_while_work_runs_in_the_pool(
+    qtbot, runner: TaskRunner, frozen_heap: None
+) -> None:
     def busy(context: TaskContext) -> int:
         # Pure-Python work holding the GIL in turns, as a search or a render would.
         total, end = 0, time.perf_counter() + 0.4

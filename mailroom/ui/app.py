@@ -80,6 +80,9 @@ class RunningApp:
     watcher: ActivityWatcher
 
     def close(self) -> None:
+        # The watcher filters every event of the whole application in Python; one left behind
+        # by a closed window would keep taking the interpreter for each event of the next.
+        self.app.removeEventFilter(self.watcher)
         self.window.close()
         self.runner.wait_all(30_000)
         self.runner.pool.waitForDone(30_000)
