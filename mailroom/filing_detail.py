@@ -11,8 +11,6 @@ it is a separate call (:meth:`FilingDetailService.verify_acuse`) run after showi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +25,7 @@ from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
 from mailroom.errors import IntegrityProblem, OficialiaError, StorageError, UnreadableFile
 from mailroom.filings import get_filing, ocr_progress
+from mailroom.fsutil import write_bytes_atomically
 from mailroom.models import Document, Filing, OcrProgress, OcrStatus
 from mailroom.pdfium import pdfium_lock
 from mailroom.routing import ROLE_LABELS, Route, routes, status_label
@@ -325,28 +324,23 @@ def _texts(filing: Filing) -> list[PageText]:
     ]
 
 
+def _save_error(target: Path, error: OSError) -> StorageError:
+    return StorageError(
+        f"No se pudo guardar el PDF en {target}: {error.strerror or error}. Elija otra "
+        "carpeta o revise el espacio libre.",
+        path=target,
+    )
+
+
 def export_pdf(data: bytes, target: Path) -> Path:
     """Write a PDF (an acuse the clerk saves) atomically: a temporary file beside it, fsynced,
     then renamed, so an interrupted save never leaves half a PDF under the chosen name."""
     target = target.expanduser()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
     except OSError as error:
-        raise StorageError(
-            f"No se pudo guardar el PDF en {target}: {error.strerror or error}. Elija otra "
-            "carpeta o revise el espacio libre.",
-            path=target,
-        ) from error
+        raise _save_error(target, error) from error
+    write_bytes_atomically(target, data, failed=_save_error)
     return target
 
 

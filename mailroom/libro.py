@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,8 +27,8 @@ from typing import IO, TextIO, TypeVar
 
 import sqlite_utils
 
+from mailroom import fsutil
 from mailroom.errors import InvalidInput, StorageError
-from mailroom.fsutil import fsync_dir
 from mailroom.models import STATUS_LABELS, Channel, FilingStatus, SyncStatus
 from mailroom.receipt.spanish import CHANNELS, SYNC_STATES, utc_offset
 
@@ -254,27 +252,7 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], T], *, mode: int =
     """Run ``write`` on a temporary file beside ``path`` and put it in place only when it
     succeeded; a failure (a full disk, an error while reading the rows) leaves no file behind
     and the old one, if any, as it was."""
-    folder = path.parent
-    try:
-        descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise _storage_error(path, error) from error
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            result = write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)  # mkstemp makes it 0600; an export is an ordinary file
-        os.replace(temporary, path)
-        fsync_dir(folder)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise _storage_error(path, error) from error
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return result
+    return fsutil.write_atomically(path, write, mode=mode, failed=_storage_error)
 
 
 def _storage_error(path: Path, error: OSError) -> StorageError:

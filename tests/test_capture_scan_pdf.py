@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from mailroom import fsutil
 from mailroom.capture import scan_pdf
 from mailroom.capture.cleanup import CleanPage, clean_page
 from mailroom.capture.pages import ScannedPage
@@ -173,7 +174,7 @@ def test_a_failed_write_leaves_the_previous_file_whole_and_no_temporary_file(
     def full_disk(_fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(scan_pdf.os, "fsync", full_disk)
+    monkeypatch.setattr(fsutil.os, "fsync", full_disk)  # the write goes through fsutil
     with pytest.raises(StorageError, match="espacio libre en disco"):
         write_scan_pdf([page], target)
     assert target.read_bytes() == b"%PDF-1.4 anterior"

@@ -165,6 +165,17 @@ def test_sign_signs_inside_the_validity(
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_sign_into_a_missing_folder_says_so_in_spanish(
+    data_dir: Path, pdf: Path, tmp_path: Path, capsys: pytest.CaptureFixture, frozen_clock: None
+) -> None:
+    out_path = tmp_path / "no-existe" / "firmado.pdf"
+    args = ["sign", str(pdf), "-o", str(out_path), *credentials(FIEL)]
+    code, _, err = run(data_dir, capsys, *args)
+    assert code == 74  # storage, not a traceback
+    assert f"Error: No se pudo escribir {out_path}" in err and "carpeta exista" in err
+    assert not out_path.parent.exists()
+
+
 def test_sign_refuses_to_overwrite_its_input(
     data_dir: Path, pdf: Path, capsys: pytest.CaptureFixture, frozen_clock: None
 ) -> None:

@@ -19,8 +19,6 @@ disk: a reader sees the old file or the whole new one, never half a PDF.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import img2pdf
 
 from mailroom.capture.cleanup import CleanPage
 from mailroom.errors import InvalidInput, StorageError
-from mailroom.fsutil import fsync_dir
+from mailroom.fsutil import write_bytes_atomically
 
 JPEG_QUALITY = 60
 
@@ -48,7 +46,7 @@ def write_scan_pdf(pages: Sequence[CleanPage], path: Path) -> Path:
         raise InvalidInput(
             f"No se pudo armar el PDF de la digitalización: {error}.", field="pages"
         ) from error
-    _write_atomically(path, pdf)
+    write_bytes_atomically(path, pdf, failed=_write_error)
     return path
 
 
@@ -64,26 +62,9 @@ def _encoded(page: CleanPage) -> bytes:
     return out.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    folder = path.parent
-    temp: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as out:
-            temp = Path(out.name)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-        temp = None
-        fsync_dir(folder)
-    except OSError as error:
-        raise StorageError(
-            f"No se pudo guardar el PDF {path}: {error.strerror or error}. Revise que la carpeta "
-            "exista, el espacio libre en disco y los permisos.",
-            path=path,
-        ) from error
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+def _write_error(path: Path, error: OSError) -> StorageError:
+    return StorageError(
+        f"No se pudo guardar el PDF {path}: {error.strerror or error}. Revise que la carpeta "
+        "exista, el espacio libre en disco y los permisos.",
+        path=path,
+    )

@@ -14,8 +14,6 @@ The full-size image is decoded only when the reduced copy showed a QR code that 
 
 from __future__ import annotations
 
-import os
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from PIL import Image
 
 from mailroom.capture.images import upright_and_plain
 from mailroom.errors import InvalidInput, StorageError
+from mailroom.fsutil import write_bytes_atomically
 from mailroom.receipt import fonts
 
 MarkKind = Literal["separador", "caratula"]
@@ -120,7 +119,7 @@ def write_separator_pdf(path: Path, *, copies: int = 1) -> Path:
     pdf = _new_pdf("Hoja separadora")
     for _ in range(copies):
         _separator_page(pdf)
-    return _write_atomically(Path(path), bytes(pdf.output()))
+    return write_bytes_atomically(Path(path), bytes(pdf.output()), failed=_write_error)
 
 
 def write_cover_sheet_pdf(
@@ -136,7 +135,7 @@ def write_cover_sheet_pdf(
         pdf = _new_pdf(f"Carátula del folio {folio}", full=True)
         for _ in range(copies):
             _cover_page(pdf, folio, payload, subject=subject, sender=sender)
-    return _write_atomically(Path(path), bytes(pdf.output()))
+    return write_bytes_atomically(Path(path), bytes(pdf.output()), failed=_write_error)
 
 
 def _read(image: Image.Image) -> tuple[SheetMark | None, bool]:
@@ -313,28 +312,6 @@ def _one_line(text: str, limit: int = 160) -> str:
     """A sender or subject as one short line: the sheet is a pointer, not the record."""
     flat = " ".join("".join(c if unicodedata.category(c)[0] != "C" else " " for c in text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-def _write_atomically(path: Path, data: bytes) -> Path:
-    """Through a temporary file beside ``path``: the PDF is whole or untouched, never half."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise _write_error(path, error) from error
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise _write_error(path, error) from error
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _write_error(path: Path, error: OSError) -> StorageError:

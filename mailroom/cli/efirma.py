@@ -13,13 +13,12 @@ import getpass
 import json
 import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
-from mailroom.errors import InvalidInput, OficialiaError, UnreadableFile
+from mailroom.errors import InvalidInput, OficialiaError, StorageError, UnreadableFile
 
 if TYPE_CHECKING:
     from mailroom.acuses import StoredAcuse
@@ -330,18 +329,18 @@ def _same_file(first: Path, second: Path) -> bool:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, so ``path`` is whole or untouched."""
-    folder = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Whole or untouched, never half a PDF under the name the user gave."""
+    from mailroom.fsutil import write_bytes_atomically
+
+    write_bytes_atomically(path, data, failed=_write_error)
+
+
+def _write_error(path: Path, error: OSError) -> StorageError:
+    return StorageError(
+        f"No se pudo escribir {path}: {error.strerror or error}. Revise que la carpeta exista, "
+        "que tenga permiso de escritura y que haya espacio libre.",
+        path=path,
+    )
 
 
 def _identity_dict(identity: CertificateIdentity) -> dict[str, Any]:
