@@ -13,6 +13,9 @@ packages=(
   # print dialog's CUPS plugin needs libcups2.
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libcups2
+  # The kiosk: QtMultimedia (camera) does not import without libpulse0 (missing on a clean
+  # Debian 12); the receipt printer over USB goes through libusb.
+  libpulse0 libusb-1.0-0
   # SANE and its `test` backend for scanner capture; python-sane has no wheel and is compiled
   # against libsane at `pip install` (libc6-dev: gcc alone does not bring the C headers when
   # recommends are skipped).

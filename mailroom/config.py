@@ -57,6 +57,15 @@ class Settings:
     efirma_idle_minutes: int = 15
     supervisors: str = ""
     demo_mode: bool = False
+    kiosk_printer: str = ""  # the kiosk's receipt printer: tcp:HOST[:PORT], usb:VID:PID, serial:DEV
+    kiosk_system_printer: str = ""  # a system (CUPS/Windows) printer for the full acuse PDF
+    kiosk_camera: str = ""  # document camera: empty = the first one, "no" = none
+    kiosk_idle_seconds: int = 90
+    kiosk_warning_seconds: int = 30
+    kiosk_done_seconds: int = 20
+    kiosk_max_pages: int = 30
+    kiosk_efirma_closing_hour: str = "20:00"
+    kiosk_admin_idle_seconds: int = 60
 
     @property
     def database_path(self) -> Path:
@@ -212,6 +221,7 @@ def _validate(settings: Settings) -> None:
             f"un nombre (se leyó {settings.supervisors!r}).",
             setting="supervisors",
         )
+    _validate_kiosk(settings)
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
     scheme, separator, rest = settings.scanner.partition(":")
@@ -233,9 +243,31 @@ def _validate(settings: Settings) -> None:
         "sync_workers",
         "watch_interval_seconds",
         "efirma_idle_minutes",
+        "kiosk_idle_seconds",
+        "kiosk_warning_seconds",
+        "kiosk_done_seconds",
+        "kiosk_max_pages",
+        "kiosk_admin_idle_seconds",
     ):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"El ajuste {name} debe ser mayor que cero.", setting=name)
+
+
+def _validate_kiosk(settings: Settings) -> None:
+    hour, _, minute = settings.kiosk_efirma_closing_hour.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ConfigError(
+            f"El ajuste kiosk_efirma_closing_hour lleva una hora HH:MM, p. ej. 20:00 (se leyó "
+            f"{settings.kiosk_efirma_closing_hour!r}).",
+            setting="kiosk_efirma_closing_hour",
+        )
+    scheme = settings.kiosk_printer.partition(":")[0]
+    if settings.kiosk_printer and scheme not in ("tcp", "usb", "serial"):
+        raise ConfigError(
+            f"El ajuste kiosk_printer {settings.kiosk_printer!r} no es válido: use "
+            "tcp:DIRECCIÓN[:PUERTO], usb:VID:PID o serial:DISPOSITIVO; vacío, sin impresora.",
+            setting="kiosk_printer",
+        )
 
 
 def _login_name() -> str:
