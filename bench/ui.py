@@ -507,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "a" in options.parts:
         passed = start_figures(options.starts)
         targets.append(f"cold start <= {TARGET_START_RATIO}x the bare window  {verdict(passed)}")
-    from mailroom.ui.app import application
+    from mailroom.ui.shell import application
 
     app = application()  # the app's own (name, translations), as build_app would make it
     if "b" in options.parts:

@@ -166,6 +166,7 @@ def _filing(db: sqlite_utils.Database, row: dict[str, Any], *, with_text: bool) 
         documents=documents,
         capture_source=row["capture_source"],
         blank_pages_removed=row["blank_pages_removed"],
+        privacy_notice_sha256=row["privacy_notice_sha256"],
     )
 
 

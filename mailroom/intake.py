@@ -313,6 +313,7 @@ def _filing_row(
         "status": FilingStatus.REGISTRADA.value,
         "sync_status": SyncStatus.PENDIENTE.value,
         "duplicate_override_reason": new.duplicate_override_reason,
+        "privacy_notice_sha256": new.privacy_notice_sha256,
     }
 
 

@@ -118,6 +118,8 @@ class NewFiling:
     observations: str = ""
     sensitive: bool = False
     duplicate_override_reason: str | None = None
+    privacy_notice_sha256: str | None = None
+    """The privacy notice the sender accepted (its text's SHA-256), where one was shown."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ class Filing:
     capture_source: str | None = None
     blank_pages_removed: int = 0
     """Blank sides the scan capture left out; the fojas check names them."""
+    privacy_notice_sha256: str | None = None
 
     @property
     def fojas_match(self) -> bool | None:

@@ -114,6 +114,44 @@ def _import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return circles
 
 
+SHARED_QT = {"mailroom.ui.tasks", "mailroom.ui.shell", "mailroom.ui.i18n", "mailroom.ui.pdf_view"}
+"""The Qt building blocks both apps use; every other module of ``mailroom.ui`` is the clerk's."""
+
+KIOSK_QT_FREE = ("session", "desk", "lookup", "privacy", "office_seal", "admin_pin", "page_crop",
+                 "printer", "ticket", "fake_printer", "watchdog", "supervisor")  # fmt: skip
+"""The kiosk's logic, tested without Qt (its state machine above all)."""
+
+
+def test_the_kiosk_never_imports_the_clerks_screens() -> None:
+    modules = _source_modules()
+    offenders = {
+        f"{name} -> {imported}"
+        for name, path in modules.items()
+        if name.startswith("kiosk")
+        for imported in _imported_modules(name, path, modules)
+        if imported.startswith("mailroom.ui") and imported not in SHARED_QT
+    }
+    assert offenders == set()
+
+
+def test_the_kiosk_logic_is_qt_free() -> None:
+    offenders = [
+        name
+        for name in KIOSK_QT_FREE
+        if (path := ROOT / "kiosk" / f"{name}.py").exists()
+        and {"PySide6", "shiboken6"} & _imports(path)
+    ]
+    assert offenders == []
+    assert (ROOT / "kiosk" / "session.py").exists()
+
+
+def test_the_shared_qt_blocks_do_not_reach_into_the_clerks_screens() -> None:
+    modules = _source_modules()
+    for name in SHARED_QT:
+        imported = _imported_modules(name, modules[name], modules)
+        assert {m for m in imported if m.startswith("mailroom.ui")} <= SHARED_QT, name
+
+
 def test_no_module_imports_itself_through_others() -> None:
     modules = _source_modules()
     graph = {name: _imported_modules(name, path, modules) for name, path in modules.items()}

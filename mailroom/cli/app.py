@@ -72,7 +72,7 @@ def demo_profile_dir(explicit: str | None) -> Path:
 
 
 def cmd_mailroom(args: argparse.Namespace, store: object, settings: Settings) -> int:
-    from mailroom.ui.app import has_display
+    from mailroom.ui.shell import has_display
 
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)

@@ -408,6 +408,13 @@ BEGIN SELECT RAISE(ABORT, 'los turnos solo admiten anexar'); END
     )
 
 
+@migration
+def m007_privacy_notice(db: sqlite_utils.Database) -> None:
+    """Which privacy notice the citizen accepted before giving their data (the kiosk asks for
+    it first): the SHA-256 of the notice's text, so the exact wording can be shown later."""
+    db.execute("ALTER TABLE filings ADD COLUMN privacy_notice_sha256 TEXT")
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()

@@ -15,7 +15,6 @@ import functools
 import gc
 import importlib
 import logging
-import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from mailroom.config import Settings
-from mailroom.ui.i18n import install_translations
 from mailroom.ui.main_window import MainWindow
+from mailroom.ui.shell import application
 
 if TYPE_CHECKING:
     from mailroom.efirma_unlock import UnlockedEfirma
@@ -87,24 +86,6 @@ class RunningApp:
         self.runner.wait_all(30_000)
         self.runner.pool.waitForDone(30_000)
         self.workstation.close()
-
-
-def has_display() -> bool:
-    """False on a Linux machine with no X or Wayland session (and no platform chosen)."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("Oficialía")
-        app.setOrganizationName("Oficialía")
-        install_translations(app)
-    assert isinstance(app, QApplication)
-    return app
 
 
 def build_app(
