@@ -7,12 +7,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: run demo test setup system-packages lint bench clean screenshots
+.PHONY: run kiosk demo test setup system-packages lint bench clean screenshots
 
 # The clerk's desktop app on the demo profile (its own data folder, a demo e.firma, the reference
 # backend on 127.0.0.1 while the app runs). Without a display it says so and points to `make demo`.
 run: setup
 	$(BIN)/oficialia mailroom --demo
+
+# The citizen's kiosk on its demo profile (its own data folder, device K01, the demo e.firma open,
+# the reference backend, SANE's test scanner, a receipt printer on 127.0.0.1 keeping each ticket
+# as a PNG), in a 1920x1080 window so it can be tried on a desktop; admin PIN 246810.
+kiosk: setup
+	$(BIN)/oficialia kiosk --demo --ventana
 
 # The headless demo: registers, OCRs and searches the sample filings, printing what it does.
 demo: setup

@@ -13,7 +13,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from kiosk import lookup
+from kiosk.office_seal import OfficeSeal
+from kiosk.printer import PrinterError, PrinterState, PrinterStatus, ReceiptPrinter, open_printer
+from kiosk.privacy import PrivacyNotice, load_notice
+from kiosk.session import Answers
+from kiosk.ticket import TicketContent, render_ticket
 from mailroom.capture.session import CaptureSession
 from mailroom.config import Settings
 from mailroom.errors import OficialiaError
@@ -22,12 +29,9 @@ from mailroom.models import Addressee, Channel, NewFiling, Sender
 from mailroom.ocr.worker import OcrEngine
 from mailroom.tmpfiles import work_folder
 from mailroom.workstation import Workstation
-from kiosk import lookup
-from kiosk.office_seal import OfficeSeal
-from kiosk.printer import PrinterError, PrinterState, PrinterStatus, ReceiptPrinter, open_printer
-from kiosk.privacy import PrivacyNotice, load_notice
-from kiosk.session import Answers
-from kiosk.ticket import TicketContent, render_ticket
+
+if TYPE_CHECKING:
+    from sync.status import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +175,20 @@ class KioskDesk:
             return PrintOutcome(False, error.message)
         return PrintOutcome(True)
 
+    def print_test(self) -> PrintOutcome:
+        """The admin screen's test receipt."""
+        from kiosk.ticket import render_test_ticket
+
+        if self.printer is None:
+            return PrintOutcome(False, NO_PRINTER.staff_message)
+        now = datetime.now(self.settings.zone)
+        ticket = render_test_ticket(self.settings.office_name, self.printer.spec, now)
+        try:
+            self.printer.print_image(ticket)
+        except PrinterError as error:
+            return PrintOutcome(False, error.message)
+        return PrintOutcome(True)
+
     def reprint(self, folio: str) -> PrintOutcome:
         """The admin screen's reprint of a recent receipt, rebuilt from the store."""
         return self.print_receipt(self.stored_filing(folio))
@@ -205,6 +223,36 @@ class KioskDesk:
                 [Channel.KIOSCO.value, self.settings.device, count],
             )
         ]
+
+    # -- the devices, for the admin screen and the start-up check ----------------------------
+
+    def scanner_problem(self) -> str | None:
+        """Why the configured scanner cannot be used now, or ``None`` (off the GUI thread:
+        SANE lists devices in up to seconds)."""
+        from mailroom.capture.sane_source import list_scanners, no_scanner_message
+
+        scheme, _, rest = self.settings.scanner.partition(":")
+        if scheme == "folder":
+            folder = Path(rest).expanduser()
+            return None if folder.is_dir() else f"No existe la carpeta del escáner {folder}."
+        try:
+            names = [scanner.name for scanner in list_scanners()]
+        except OficialiaError as error:
+            return error.message
+        if not names:
+            return no_scanner_message()
+        if rest and rest not in names:
+            return f"No se encontró el escáner {rest}. {no_scanner_message()}"
+        return None
+
+    def scan_spec(self) -> str:
+        """What «Digitalizar» reads: the configured scanner, else the first SANE finds."""
+        return self.settings.scanner or "sane:"
+
+    def sync_report(self) -> SyncReport:
+        from sync.status import sync_report
+
+        return sync_report(self.store.reader())
 
     # -- status lookup -----------------------------------------------------------------------
 

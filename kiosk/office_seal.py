@@ -3,7 +3,7 @@ kept open until they close it or the configured closing hour, whichever comes fi
 
 No clerk stands at a kiosk, so nothing else may close it on inactivity (a quiet morning would
 leave every acuse unsealed); the closing hour bounds how long a decrypted key stays in memory.
-The ``.cer`` and ``.key`` live in ``DATA/kiosco/efirma/``, put there by the admin; the admin
+The ``.cer`` and ``.key`` live in ``DATA/kiosk/efirma/``, put there by the admin; the admin
 screen asks only the password (the kiosk has no file dialogs). Qt-free.
 """
 
@@ -18,7 +18,7 @@ from mailroom.config import Settings
 from mailroom.errors import ConfigError
 from mailroom.store import Store
 
-EFIRMA_FOLDER = Path("kiosco") / "efirma"
+EFIRMA_FOLDER = Path("kiosk") / "efirma"
 
 
 def efirma_folder(settings: Settings) -> Path:

@@ -26,6 +26,10 @@ def _run(args: list[str]) -> int:
         from mailroom.cli.app import main_app
 
         return main_app(args)
+    if _command(args) == "kiosk" and not {"-h", "--help"} & set(args):
+        from mailroom.cli.kiosk import main_kiosk
+
+        return main_kiosk(args)
     from mailroom.cli import main as cli_main
 
     return cli_main(args)
@@ -83,6 +87,10 @@ def _data_dir(args: list[str]) -> Path:
         from mailroom.cli.app import demo_profile_dir
 
         return demo_profile_dir(explicit)
+    if _command(args) == "kiosk" and "--demo" in args:
+        from kiosk.demo import kiosk_demo_dir
+
+        return kiosk_demo_dir(explicit)
     return resolve_data_dir(explicit)
 
 

@@ -21,6 +21,7 @@ from mailroom.cli.backend import add_backend_commands
 from mailroom.cli.efirma import add_signing_commands
 from mailroom.cli.filings import add_filing_commands
 from mailroom.cli.firmas import add_firmas_commands
+from mailroom.cli.kiosk import add_kiosk_commands
 from mailroom.cli.libro import add_libro_commands
 from mailroom.cli.scan import add_scan_commands
 from mailroom.cli.separador import add_separador_commands
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scan_commands(commands, common)
     add_watch_commands(commands, common)
     add_app_commands(commands, common)
+    add_kiosk_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

@@ -1,0 +1,135 @@
+"""``oficialia kiosk``: the citizen's self-service kiosk, full screen, on the configured data
+folder or (``--demo``) on the kiosk's demo profile; ``oficialia kiosk pin`` sets the admin PIN.
+
+PySide6 and the kiosk are imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from mailroom.config import Settings, load_settings
+
+NO_DISPLAY_EXIT = 69  # EX_UNAVAILABLE
+
+NO_DISPLAY_MESSAGE = (
+    "No hay pantalla: el quiosco necesita una sesión gráfica (no se encontró DISPLAY ni "
+    "WAYLAND_DISPLAY).\n"
+    "En un quiosco, arránquelo bajo cage (installer/kiosk-session.sh o el servicio "
+    "installer/oficialia-kiosk.service); para probarlo: make kiosk en un escritorio."
+)
+
+
+def add_kiosk_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    kiosk = commands.add_parser(
+        "kiosk", parents=[common], help="abrir el quiosco de autoservicio (pantalla completa)"
+    )
+    kiosk.add_argument(
+        "--demo",
+        action="store_true",
+        help="perfil de demostración: e.firma, servidor, escáner test e impresora de prueba",
+    )
+    kiosk.add_argument(
+        "--ventana",
+        action="store_true",
+        help="en una ventana de 1920×1080 en lugar de pantalla completa (para probarlo)",
+    )
+    kiosk.set_defaults(handler=cmd_kiosk, needs_store=False)
+    actions = kiosk.add_subparsers(dest="kiosk_command", metavar="{pin}")
+    pin = actions.add_parser(
+        "pin", parents=[common], help="fijar el PIN de 6 dígitos de la pantalla de administración"
+    )
+    pin.add_argument(
+        "--pin-file", type=Path, help="leer el PIN de este archivo (para scripts) en vez de pedirlo"
+    )
+    pin.set_defaults(handler=cmd_kiosk_pin, needs_store=False)
+
+
+def main_kiosk(argv: list[str]) -> int:
+    """``oficialia [--data-dir X] kiosk [--demo]`` without the rest of the command line (see
+    ``mailroom.entry``); errors end as ``mailroom.cli.main`` ends them."""
+    from mailroom.errors import OficialiaError
+
+    parser = argparse.ArgumentParser(prog="oficialia")
+    parser.add_argument("--data-dir")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    add_kiosk_commands(parser.add_subparsers(dest="command", required=True), common)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args, None, _settings(args)))
+    except OficialiaError as error:
+        print(f"Error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("Interrumpido.", file=sys.stderr)
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "demo", False):
+        from kiosk.demo import kiosk_demo_dir
+
+        return load_settings(kiosk_demo_dir(getattr(args, "data_dir", None)))
+    return load_settings(getattr(args, "data_dir", None))
+
+
+def cmd_kiosk(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    from mailroom.ui.shell import has_display
+
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return NO_DISPLAY_EXIT
+    if args.demo:
+        return _run_demo(args)
+    from kiosk.app import StartOptions, run_kiosk
+
+    return run_kiosk(settings, StartOptions(full_screen=not args.ventana))
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from kiosk.app import StartOptions, run_kiosk
+    from kiosk.demo import kiosk_demo_dir, prepare_kiosk_demo
+    from mailroom.demo_profile import DemoBackend
+
+    folder = kiosk_demo_dir(getattr(args, "data_dir", None))
+    demo = prepare_kiosk_demo(folder)
+    print(f"Quiosco de demostración en {folder}", file=sys.stderr)
+    print(f"PIN de administración: {demo.pin} (esquina superior izquierda, 3 s)", file=sys.stderr)
+    print(f"Los tickets impresos se guardan en {demo.tickets_dir}", file=sys.stderr)
+    try:
+        with DemoBackend(demo.profile) as backend:
+            if backend.message:
+                print(backend.message, file=sys.stderr)
+            settings = demo.settings(backend.settings)
+            options = StartOptions(
+                backend_url=backend.url,
+                after_start=demo.open_efirma,
+                full_screen=not args.ventana,
+            )
+            return run_kiosk(settings, options)
+    finally:
+        demo.close()
+
+
+def cmd_kiosk_pin(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    from kiosk.admin_pin import AdminPin
+
+    if args.pin_file is not None:
+        try:
+            pin = args.pin_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"Error: no se pudo leer {args.pin_file}: {error}", file=sys.stderr)
+            return 66  # EX_NOINPUT
+    else:
+        pin = getpass.getpass("PIN nuevo (6 dígitos): ")
+        if getpass.getpass("Repita el PIN: ") != pin:
+            print("Error: los dos PIN no coinciden; no se cambió nada.", file=sys.stderr)
+            return 65  # EX_DATAERR
+    AdminPin(settings.data_dir).set(pin)
+    print(f"PIN de administración del quiosco guardado en {settings.data_dir}.")
+    return 0
