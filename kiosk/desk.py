@@ -9,6 +9,7 @@ everything else at the wipe), the thermal receipt, and the status lookup.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from kiosk.session import Answers
 from kiosk.ticket import TicketContent, render_ticket
 from mailroom.capture.session import CaptureSession
 from mailroom.config import Settings
-from mailroom.errors import OficialiaError
+from mailroom.errors import DuplicateDocument, OficialiaError
 from mailroom.intake_lookups import Catalogs, load_catalogs
 from mailroom.models import Addressee, Channel, NewFiling, Sender
 from mailroom.ocr.worker import OcrEngine
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from sync.status import SyncReport
 
 log = logging.getLogger(__name__)
+
+DUPLICATE_REASON = (
+    "Presentado en el quiosco: el mismo documento ya estaba registrado con otro folio."
+)
 
 NO_PRINTER = PrinterStatus(
     PrinterState.SIN_IMPRESORA,
@@ -81,9 +86,7 @@ class PrintOutcome:
 
 def kiosk_settings(settings: Settings) -> Settings:
     """The kiosk acts as its device: every acuse and audit event names it, not an OS user."""
-    from dataclasses import replace
-
-    return replace(settings, clerk=f"Quiosco {settings.device}")
+    return dataclasses.replace(settings, clerk=f"Quiosco {settings.device}")
 
 
 class KioskDesk:
@@ -130,10 +133,19 @@ class KioskDesk:
         folio or nothing does: the registration is one transaction."""
         new = new_filing(answers, self.settings)
         handoff = capture.handoff()
+        signer = self.seal.signer()
         try:
-            outcome = self.workstation.register(
-                new, handoff.files, capture=handoff.report, signer=self.seal.signer()
-            )
+            try:
+                outcome = self.workstation.register(
+                    new, handoff.files, capture=handoff.report, signer=signer
+                )
+            except DuplicateDocument:
+                # A citizen may hand in the same paper again, and no clerk is there to weigh
+                # it: it is registered, marked for the office, and no other folio is shown.
+                new = dataclasses.replace(new, duplicate_override_reason=DUPLICATE_REASON)
+                outcome = self.workstation.register(
+                    new, handoff.files, capture=handoff.report, signer=signer
+                )
         finally:
             handoff.discard()
         filing = outcome.registration.filing
