@@ -114,7 +114,13 @@ def _import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return circles
 
 
-SHARED_QT = {"mailroom.ui.tasks", "mailroom.ui.shell", "mailroom.ui.i18n", "mailroom.ui.pdf_view"}
+SHARED_QT = {
+    "mailroom.ui.tasks",
+    "mailroom.ui.shell",
+    "mailroom.ui.i18n",
+    "mailroom.ui.pdf_view",
+    "mailroom.ui.pdf_print",
+}
 """The Qt building blocks both apps use; every other module of ``mailroom.ui`` is the clerk's."""
 
 KIOSK_QT_FREE = ("session", "desk", "lookup", "privacy", "office_seal", "admin_pin", "page_crop",
