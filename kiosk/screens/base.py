@@ -1,0 +1,140 @@
+"""What every screen of the citizen's flow works with.
+
+``Flow`` holds the services (desk, task helper, session, camera) and what the screens pass one
+another for the length of one citizen (the printer's message, the lookup's answer). Screens
+change the session through ``Flow.act``, which announces the move; the window then shows the
+session's screen. ``Flow.number`` is the citizen's number when a task started: a result that
+arrives after a wipe belongs to someone who left, and is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk.session import KioskSession, Screen
+from kiosk.widgets import Banner, label
+from mailroom.errors import InvalidInput
+from mailroom.ui.tasks import TaskHandle, TaskRunner
+
+if TYPE_CHECKING:
+    from kiosk.camera import DocumentCamera
+    from kiosk.desk import KioskDesk
+    from kiosk.lookup import FilingLookup
+
+
+class Flow(QObject):
+    moved = Signal()  # the session is on another screen
+    busy_changed = Signal(bool)  # registering: the footer's buttons wait
+    printer_checked = Signal()
+
+    def __init__(
+        self,
+        desk: KioskDesk,
+        runner: TaskRunner,
+        session: KioskSession,
+        camera: DocumentCamera | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.runner, self.session = desk, runner, session
+        self._camera = camera
+        self.printer_message = ""
+        self.lookup: FilingLookup | None = None
+        self.busy = False
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+    @property
+    def number(self) -> int:
+        return self.session.number
+
+    def act(self, step: Callable[[float], None]) -> InvalidInput | None:
+        """Run a session step; its refusal (in plain words) is returned, not raised."""
+        try:
+            step(self.now())
+        except InvalidInput as error:
+            return error
+        self.moved.emit()
+        return None
+
+    def set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busy_changed.emit(busy)
+
+    def set_printer_message(self, message: str) -> None:
+        self.printer_message = message
+        self.printer_checked.emit()
+
+    def camera_allowed(self) -> bool:
+        return self.desk.settings.kiosk_camera != "no"
+
+    def camera(self) -> DocumentCamera | None:
+        """The document camera, made on first use; ``None`` when there is none to use."""
+        if self._camera is None and self.camera_allowed():
+            try:
+                from kiosk.camera import DocumentCamera
+            except ImportError:  # a build without Qt Multimedia: scanner only
+                return None
+            self._camera = DocumentCamera()
+            self._camera.setParent(self)
+        return self._camera
+
+    def stop_camera(self) -> None:
+        if self._camera is not None and self._camera.active:
+            self._camera.stop()
+
+    def forget(self) -> None:
+        self.printer_message = ""
+        self.lookup = None
+        self.set_busy(False)
+        self.printer_checked.emit()
+
+
+def cancel(handle: TaskHandle[object] | None) -> None:
+    if handle is not None and not handle.done:
+        handle.cancel()
+
+
+class KioskScreen(QWidget):
+    """One screen: a question at the top, its answers below. The window calls ``entered``
+    when the session moves here, ``left`` when it moves away, and ``forget`` at the wipe."""
+
+    screen: Screen
+
+    def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pantalla")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.flow = flow
+        self.question = label("", "pregunta", self)
+        self.banner = Banner(self)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(64, 24, 64, 16)
+        self.body.setSpacing(18)
+        self.body.addWidget(self.question)
+        self.body.addWidget(self.banner)
+
+    def entered(self) -> None:
+        """The session moved to this screen."""
+
+    def left(self) -> None:
+        """Another screen shows: work this one started stops."""
+
+    def go_back(self) -> bool:
+        """«Atrás» inside the screen (a second page of it); False: the session goes back."""
+        return False
+
+    def forget(self) -> None:
+        """The wipe: nothing of the citizen may stay in this screen, shown or not."""
+        self.banner.forget()
+
+    def refused(self, error: InvalidInput) -> None:
+        self.banner.show_message(error.message, "error")

@@ -1,0 +1,75 @@
+"""The first screen: the office's name and the two things a citizen can do here.
+
+The receipt printer is asked the moment «Entregar un escrito» is tapped, without making the
+citizen wait for the answer (a silent printer takes its whole timeout): the privacy notice shows
+at once, and a printer that cannot print is said on the next screens, before anything is scanned,
+so nobody learns at the end that they leave without a ticket.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from kiosk.screens.base import Flow, KioskScreen
+from kiosk.session import Screen
+from kiosk.widgets import BigButton, label
+from mailroom.errors import OficialiaError
+
+if TYPE_CHECKING:
+    from kiosk.printer import PrinterStatus
+
+
+class WelcomeScreen(KioskScreen):
+    screen = Screen.WELCOME
+
+    def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
+        super().__init__(flow, parent)
+        self.question.setObjectName("titulo")
+        self.question.setText(flow.desk.settings.office_name)
+        self.question.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.prompt = label(self.tr("¿Qué desea hacer?"), "pregunta", self)
+        self.prompt.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.file_button = BigButton(self.tr("Entregar un escrito"), self, kind="huge")
+        self.lookup_button = BigButton(self.tr("Consultar un trámite"), self, kind="huge")
+        self.file_button.clicked.connect(self._file)
+        self.lookup_button.clicked.connect(self._look_up)
+        self.body.setContentsMargins(240, 80, 240, 80)
+        self.body.addStretch(1)
+        self.body.addWidget(self.prompt)
+        self.body.addSpacing(40)
+        self.body.addWidget(self.file_button)
+        self.body.addSpacing(40)
+        self.body.addWidget(self.lookup_button)
+        self.body.addStretch(2)
+
+    def _file(self) -> None:
+        number = self.flow.number
+        self.flow.act(self.flow.session.start_filing)
+        desk = self.flow.desk
+
+        def checked(status: PrinterStatus) -> None:
+            if self.flow.number == number:  # not a citizen who already left
+                self.flow.set_printer_message("" if status.can_print else status.citizen_message)
+
+        def failed(error: OficialiaError) -> None:
+            if self.flow.number == number:
+                self.flow.set_printer_message(
+                    self.tr(
+                        "No pudimos revisar la impresora de tickets. Al final anote o "
+                        "fotografíe su folio."
+                    )  # fmt: skip
+                )
+
+        self.flow.runner.run(
+            lambda context: desk.printer_status(),
+            name="revisar_impresora",
+            on_success=checked,
+            on_failure=failed,
+            owner=self,
+        )
+
+    def _look_up(self) -> None:
+        self.flow.act(self.flow.session.start_lookup)
