@@ -238,6 +238,7 @@ class PageTile(QFrame):
         layout.addLayout(row)
         for button in (self.rotate, self.remove):
             button.setVisible(editable)
+            button.setStyleSheet("padding: 8px 12px;")  # five pages to a row on the panel
 
     def show_page(self, index: int, image: QImage, *, ready: bool) -> None:
         self.index = index
@@ -283,12 +284,14 @@ class PageGrid(QScrollArea):
         while len(self.tiles) > len(images):
             tile = self.tiles.pop()
             self.layout_.removeWidget(tile)
+            tile.hide()  # now: deleteLater waits for the event loop, and the page must go now
             tile.deleteLater()
         for index, image in enumerate(images):
             if index == len(self.tiles):
                 tile = PageTile(self, index, self.side, self.editable)
                 self.tiles.append(tile)
                 self.layout_.addWidget(tile, index // self.columns, index % self.columns)
+                tile.show()  # a layout shows a new child only later, through the event loop
             self.tiles[index].show_page(index, image, ready=ready)
 
     def forget(self) -> None:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, Qt, QThreadPool
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
@@ -147,7 +148,8 @@ def kiosks(qtbot, data_dir: Path, printer: FakeReceiptPrinter) -> Iterator[OpenK
         for kiosk, runner, pool in opened:
             runner.wait_all(30_000)
             pool.waitForDone(30_000)
-            kiosk.window.close()
+            if shiboken6.isValid(kiosk.window):  # pytest-qt may have closed and deleted it
+                kiosk.window.close()
             kiosk.desk.close()
 
 

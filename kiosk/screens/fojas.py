@@ -22,6 +22,7 @@ class FojasScreen(KioskScreen):
         self.yes_button.setMinimumWidth(360)
         self.yes_button.clicked.connect(self._confirm)
         self.correct = label(self.tr("Si no es correcto, cambie el número:"), "etiqueta", self)
+        self.correct.setWordWrap(False)
         self.less_button = BigButton("−", self)
         self.more_button = BigButton("+", self)
         for button, name, step in ((self.less_button, self.tr("Una hoja menos"), -1),

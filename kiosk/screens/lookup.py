@@ -51,6 +51,8 @@ class LookupScreen(KioskScreen):
         self.code = BigLineEdit(self.tr("Código de consulta"), max_length=12,
                                 hints=Hint.ImhPreferUppercase)  # fmt: skip
         self.code.setPlaceholderText("XXXX-XXXX")
+        for edit in (self.folio, self.code):
+            edit.textEdited.connect(lambda _text, edit=edit: edit.set_problem(False))
         self.folio.returnPressed.connect(self.code.setFocus)
         self.code.returnPressed.connect(self._by_code)
         self.search_button = BigButton(self.tr("Consultar"), kind="primary")

@@ -5,7 +5,7 @@ records the version (the SHA-256 of both texts) the filing will store."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QTextBrowser, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStackedWidget, QTextBrowser, QWidget
 
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
@@ -20,6 +20,8 @@ class PrivacyScreen(KioskScreen):
         notice = flow.desk.notice
         self.question.setText(self.tr("Aviso de privacidad"))
         self.short_text = label(notice.short, "dato")
+        self.short_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.short_text.setMargin(16)
         self.short_view = QScrollArea(self)
         self.short_view.setWidget(self.short_text)
         self.short_view.setWidgetResizable(True)
@@ -31,13 +33,14 @@ class PrivacyScreen(KioskScreen):
         self.full_view.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.full_view.setOpenLinks(False)
         touch_scrolling(self.full_view)
-        self.full_view.hide()
+        self.views = QStackedWidget(self)
+        self.views.addWidget(self.short_view)
+        self.views.addWidget(self.full_view)
         self.toggle_button = BigButton(self.tr("Leer el aviso completo"), self)
         self.accept_button = BigButton(self.tr("Acepto y continúo"), self, kind="primary")
         self.toggle_button.clicked.connect(self._toggle)
         self.accept_button.clicked.connect(self._accept)
-        self.body.addWidget(self.short_view, 1)
-        self.body.addWidget(self.full_view, 1)
+        self.body.addWidget(self.views, 1)
         row = QHBoxLayout()
         row.addWidget(self.toggle_button)
         row.addStretch(1)
@@ -45,11 +48,10 @@ class PrivacyScreen(KioskScreen):
         self.body.addLayout(row)
 
     def _toggle(self) -> None:
-        self._show_full(not self.full_view.isVisible())
+        self._show_full(self.views.currentWidget() is self.short_view)
 
     def _show_full(self, full: bool) -> None:
-        self.full_view.setVisible(full)
-        self.short_view.setVisible(not full)
+        self.views.setCurrentWidget(self.full_view if full else self.short_view)
         self.toggle_button.setText(
             self.tr("Ver el resumen") if full else self.tr("Leer el aviso completo")
         )
@@ -61,7 +63,7 @@ class PrivacyScreen(KioskScreen):
             self.refused(error)
 
     def go_back(self) -> bool:
-        if self.full_view.isVisible():
+        if self.views.currentWidget() is self.full_view:
             self._show_full(False)
             return True
         return False

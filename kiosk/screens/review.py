@@ -80,7 +80,10 @@ class ReviewScreen(KioskScreen):
     def _fojas(self, answers: Answers) -> str:
         fojas = answers.fojas or 0
         sheets = self.tr("1 hoja") if fojas == 1 else self.tr("%1 hojas").replace("%1", str(fojas))
-        pages = self.tr("%1 página(s) digitalizada(s)").replace("%1", str(answers.pages))
+        if answers.pages == 1:
+            pages = self.tr("1 página digitalizada")
+        else:
+            pages = self.tr("%1 páginas digitalizadas").replace("%1", str(answers.pages))
         return f"{sheets} · {pages}"
 
     def _set_registering(self, registering: bool, status: str = "") -> None:
