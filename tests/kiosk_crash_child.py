@@ -49,12 +49,14 @@ def restart(data_dir: Path) -> int:
         if shells and shells[0].parts is not None and not started:
             started.append(True)
             print("bienvenida", flush=True)
-            QTimer.singleShot(200, app.quit)
+            # exit(), not quit(): quit() first asks every window to close, and the locked-down
+            # kiosk refuses.
+            QTimer.singleShot(200, lambda: app.exit(0))
 
     timer = QTimer()
     timer.timeout.connect(watch)
     timer.start(50)
-    QTimer.singleShot(60_000, app.quit)
+    QTimer.singleShot(60_000, lambda: app.exit(1))
     main(["--data-dir", str(data_dir), "kiosk", "--ventana"])
     return 0 if started else 1
 
