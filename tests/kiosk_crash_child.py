@@ -4,6 +4,10 @@
 scanner (slowed by the parent's SANE configuration) and prints ``pagina`` as each page lands in
 the session's work folder; the parent SIGKILLs it there.
 
+``register DATA``: a kiosk registering escritos one after another (each from a photo of a page,
+through the same capture and registration as a citizen's), printing each folio once committed,
+until the parent cuts the power (SIGKILL) at an arbitrary moment.
+
 ``restart DATA``: the kiosk started again through the command line's entry (offscreen, in a
 window), left running until its citizen screens are up, then closed.
 """
@@ -31,6 +35,26 @@ def scan(data_dir: Path) -> None:
 
         capture.read("sane:test:0", scan=ScanSettings(resolution=150, source="adf"), on_page=landed)
         print("terminado", flush=True)
+
+
+def register(data_dir: Path) -> None:
+    from kiosk.desk import KioskDesk
+    from kiosk.session import Answers, Identity, Topic
+    from mailroom.config import load_settings
+    from mailroom.entry import temporary_files
+    from mailroom.samples import render_page_image
+
+    with temporary_files(["--data-dir", str(data_dir), "kiosk"]):
+        desk = KioskDesk(load_settings(data_dir, default_dpi=100))
+        for n in range(1_000_000):
+            page = desk.photo_folder() / f"hoja-{n}.png"
+            render_page_image([f"Escrito del quiosco {n}", "Solicitud"], dpi=100).save(page)
+            capture = desk.new_capture()
+            capture.add(capture.read(f"file:{page}"))
+            topic = Topic(subject=f"Asunto {n}", unsure=True)
+            answers = Answers("a" * 64, Identity(name=f"Ciudadana {n}"), topic, pages=1, fojas=1)
+            print(desk.register(answers, capture).folio, flush=True)
+            desk.discard_capture()
 
 
 def restart(data_dir: Path) -> int:
@@ -65,5 +89,7 @@ if __name__ == "__main__":
     action, folder = sys.argv[1], Path(sys.argv[2])
     if action == "scan":
         scan(folder)
+    elif action == "register":
+        register(folder)
     else:
         sys.exit(restart(folder))
