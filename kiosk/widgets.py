@@ -202,8 +202,9 @@ def qr_image(text: str) -> QImage:
     return QImage(bytes(pixels), size, size, size, QImage.Format.Format_Grayscale8).copy()
 
 
-def qr_pixmap(text: str, side: int) -> QPixmap:
-    image = qr_image(text)
+def qr_pixmap(image: QImage, side: int) -> QPixmap:
+    """A QR image from :func:`qr_image` (made off the GUI thread: segno takes 10-50 ms) at
+    the largest whole number of pixels per module that fits ``side``."""
     scale = max(1, side // image.width())
     return QPixmap.fromImage(
         image.scaled(image.width() * scale, image.height() * scale)  # nearest: crisp modules
@@ -220,6 +221,7 @@ class PageTile(QFrame):
         super().__init__()
         self.setObjectName("hoja")
         self.index = index
+        self._shown = -1  # the cacheKey of the image shown
         self.picture = QLabel(self)
         self.picture.setFixedSize(side, side)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -240,8 +242,10 @@ class PageTile(QFrame):
             button.setVisible(editable)
             button.setStyleSheet("padding: 8px 12px;")  # five pages to a row on the panel
 
-    def show_page(self, index: int, image: QImage, *, ready: bool) -> None:
-        self.index = index
+    def show_page(self, index: int, image: QImage) -> None:
+        if (index, image.cacheKey()) == (self.index, self._shown):
+            return  # already showing it: a refresh of the whole grid costs next to nothing
+        self.index, self._shown = index, image.cacheKey()
         side = self.picture.width()
         if image.width() > side or image.height() > side:
             image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
@@ -250,8 +254,6 @@ class PageTile(QFrame):
         self.number.setText(self.tr("Página %1").replace("%1", str(index + 1)))
         self.rotate.setAccessibleName(self.tr("Girar la página %1").replace("%1", str(index + 1)))
         self.remove.setAccessibleName(self.tr("Quitar la página %1").replace("%1", str(index + 1)))
-        self.rotate.setEnabled(ready)
-        self.remove.setEnabled(ready)
 
 
 class PageGrid(QScrollArea):
@@ -280,7 +282,10 @@ class PageGrid(QScrollArea):
         self.tiles: list[PageTile] = []
         touch_scrolling(self)
 
-    def show_pages(self, images: Sequence[QImage], *, ready: bool = True) -> None:
+    def show_pages(self, images: Sequence[QImage]) -> None:
+        """Show these pages. The buttons are never turned off and on here: a style sheet
+        repolishes a button whose state changes, a millisecond each, and thirty pages have
+        sixty buttons (the screen ignores taps on pages still arriving instead)."""
         while len(self.tiles) > len(images):
             tile = self.tiles.pop()
             self.layout_.removeWidget(tile)
@@ -292,7 +297,7 @@ class PageGrid(QScrollArea):
                 self.tiles.append(tile)
                 self.layout_.addWidget(tile, index // self.columns, index % self.columns)
                 tile.show()  # a layout shows a new child only later, through the event loop
-            self.tiles[index].show_page(index, image, ready=ready)
+            self.tiles[index].show_page(index, image)
 
     def forget(self) -> None:
         self.show_pages([])

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.session import KioskSession, Screen
@@ -45,6 +46,7 @@ class Flow(QObject):
         self._camera = camera
         self.printer_message = ""
         self.lookup: FilingLookup | None = None
+        self.receipt_qr: QImage | None = None  # made with the receipt, off the GUI thread
         self.busy = False
 
     @staticmethod
@@ -94,6 +96,7 @@ class Flow(QObject):
     def forget(self) -> None:
         self.printer_message = ""
         self.lookup = None
+        self.receipt_qr = None
         self.set_busy(False)
         self.printer_checked.emit()
 

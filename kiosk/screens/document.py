@@ -13,9 +13,11 @@ citizen stays on disk.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
@@ -28,6 +30,8 @@ from kiosk.widgets import turned as turned_image
 from mailroom.capture.session import Arrival, CaptureSession, SessionPage
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.ui.tasks import TaskContext, TaskHandle
+
+log = logging.getLogger(__name__)
 
 Reader = Callable[[CaptureSession, TaskContext, Callable[[SessionPage], None]], Arrival]
 """Reads pages into the capture given, on a worker thread (it never touches a widget)."""
@@ -67,6 +71,8 @@ class DocumentScreen(KioskScreen):
         self.body.addWidget(self.middle, 1)
         self.body.addWidget(self.actions)
         self._images: dict[int, QImage] = {}  # previews by page key, as they came
+        self._turned: dict[tuple[int, int], QImage] = {}  # and as turned, by (key, degrees)
+        self._refresh_pending = False
         self._arriving: list[QImage] = []
         self._task: TaskHandle[Arrival] | None = None
         self._camera_broken = False
@@ -90,9 +96,10 @@ class DocumentScreen(KioskScreen):
         self._show_camera(False)
 
     def _refresh(self) -> None:
+        self._refresh_pending = False
         pages = self.capture.pages if self.capture is not None else ()
-        images = [turned_image(self._image(page), page.turn) for page in pages]
-        self.grid.show_pages(images + self._arriving, ready=not self.reading)
+        images = [self._image(page) for page in pages]
+        self.grid.show_pages(images + self._arriving)
         reading = self.reading
         self.scan_button.setText(self.tr("Digitalizar más") if pages else self.tr("Digitalizar"))
         self.scan_button.setEnabled(not reading)
@@ -112,10 +119,15 @@ class DocumentScreen(KioskScreen):
         return ""
 
     def _image(self, page: SessionPage) -> QImage:
+        """The page's preview as the citizen turned it (made once per turn)."""
+        turned = self._turned.get((page.key, page.turn))
+        if turned is not None:
+            return turned
         image = self._images.get(page.key)
         if image is None:  # a page whose preview never arrived: its small thumbnail
             image = self._images[page.key] = pil_to_qimage(page.thumbnail)
-        return image
+        turned = self._turned[(page.key, page.turn)] = turned_image(image, page.turn)
+        return turned
 
     # -- reading pages -----------------------------------------------------------------------
 
@@ -156,19 +168,30 @@ class DocumentScreen(KioskScreen):
         key, image = piece
         self._images[key] = image
         self._arriving.append(image)
-        self._refresh()
+        # A fast feeder hands pages over in bursts, all delivered in one pass of the event
+        # loop: one refresh after the burst, not one per page, keeps each pass short.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self, self._refresh)
 
     def _arrived(self, arrival: Arrival, number: int) -> None:
         capture = self.capture
         if number != self.flow.number or capture is None:
             return
         capture.add(arrival)
+        self._arriving = []  # they are the capture's now: shown once, not twice
         self._pages_changed()
 
     def _failed(self, error: OficialiaError, number: int) -> None:
-        if number == self.flow.number:
-            again = self.tr("Revise y toque «Digitalizar» para intentarlo de nuevo.")
-            self.banner.show_message(f"{error.message} {again}", "error")
+        if number != self.flow.number:
+            return
+        message = ops.citizen_message(error)
+        if message != error.message:  # staff's to fix: said in the log, in their words
+            log.warning("the citizen's scan failed: %s", error.message)
+            self.banner.show_message(message, "error")
+            return
+        again = self.tr("Revise y toque «Digitalizar» para intentarlo de nuevo.")
+        self.banner.show_message(f"{message} {again}", "error")
 
     def _read_ended(self, handle: TaskHandle[Any], capture: CaptureSession) -> None:
         if self._task is handle:
@@ -217,14 +240,19 @@ class DocumentScreen(KioskScreen):
     # -- the citizen's changes ---------------------------------------------------------------
 
     def _rotate(self, index: int) -> None:
-        if self.capture is not None and not self.reading:
-            self.capture.rotate(index, 90)
+        if self._in_capture(index):
+            self.capture.rotate(index, 90)  # type: ignore[union-attr]
             self._refresh()
 
     def _remove(self, index: int) -> None:
-        if self.capture is not None and not self.reading:
-            self.capture.delete(index)
+        if self._in_capture(index):
+            self.capture.delete(index)  # type: ignore[union-attr]
             self._pages_changed()
+
+    def _in_capture(self, index: int) -> bool:
+        """A page of the capture, not one still arriving (those join it once all came; the
+        capture's operations are safe meanwhile: a read never changes it)."""
+        return self.capture is not None and 0 <= index < len(self.capture.pages)
 
     def _pages_changed(self) -> None:
         count = len(self.capture.pages) if self.capture is not None else 0
@@ -247,6 +275,7 @@ class DocumentScreen(KioskScreen):
         self._stop_reading()
         self._show_camera(False)
         self._images.clear()
+        self._turned.clear()
         self._camera_broken = False
         self.grid.forget()
         self._refresh()

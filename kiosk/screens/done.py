@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
-from kiosk.widgets import BigButton, label, qr_pixmap
+from kiosk.widgets import BigButton, label, qr_image, qr_pixmap
 
 QR_SIDE = 440
 
@@ -53,7 +53,10 @@ class DoneScreen(KioskScreen):
             return
         self.folio.setText(receipt.folio)
         self.code.setText(self.tr("Código de consulta: %1").replace("%1", receipt.check_code))
-        self.qr.setPixmap(qr_pixmap(receipt.status_url, QR_SIDE))
+        code = self.flow.receipt_qr
+        if code is None:  # shown without the print step (tests, a restart): made here
+            code = qr_image(receipt.status_url)
+        self.qr.setPixmap(qr_pixmap(code, QR_SIDE))
         if receipt.printed:
             self.ticket.setText(self.tr("Tome su acuse."))
             self.banner.forget()

@@ -56,27 +56,7 @@ class IdentityScreen(KioskScreen):
         self.phone = BigLineEdit(
             self.tr("Teléfono"), max_length=20, hints=Hint.ImhDialableCharactersOnly
         )
-        self.fields = {
-            "name": Field(self.tr("Su nombre completo"), self.name),
-            "curp": Field(
-                self.tr("Su CURP (si la tiene a la mano)"),
-                self.curp,
-                self.tr(
-                    "La CURP tiene 18 letras y números. El último es un número que "
-                    "comprueba que está bien escrita."
-                ),  # fmt: skip
-            ),
-            "email": Field(
-                self.tr("Correo electrónico (si quiere)"),
-                self.email,
-                self.tr("Para avisarle de su trámite."),
-            ),  # fmt: skip
-            "phone": Field(
-                self.tr("Teléfono, 10 números (si quiere)"),
-                self.phone,
-                self.tr("Para avisarle de su trámite."),
-            ),  # fmt: skip
-        }
+        self.fields = self._fields()
         grid = QGridLayout()
         grid.setHorizontalSpacing(48)
         grid.setVerticalSpacing(12)
@@ -95,6 +75,20 @@ class IdentityScreen(KioskScreen):
         for edit in (self.name, self.curp, self.email, self.phone):
             edit.returnPressed.connect(self._next)
             edit.textEdited.connect(self._typed)
+
+    def _fields(self) -> dict[str, Field]:
+        """By the name ``InvalidInput.details["field"]`` gives them."""
+        curp_hint = self.tr(
+            "La CURP tiene 18 letras y números. El último es un número que comprueba que está "
+            "bien escrita."
+        )
+        why = self.tr("Para avisarle de su trámite.")
+        return {
+            "name": Field(self.tr("Su nombre completo"), self.name),
+            "curp": Field(self.tr("Su CURP (si la tiene a la mano)"), self.curp, curp_hint),
+            "email": Field(self.tr("Correo electrónico (si quiere)"), self.email, why),
+            "phone": Field(self.tr("Teléfono, 10 números (si quiere)"), self.phone, why),
+        }
 
     def entered(self) -> None:
         if not any(field.edit.hasFocus() for field in self.fields.values()):

@@ -16,12 +16,18 @@ from pathlib import Path
 
 from PIL import Image
 
-from mailroom.capture.sane_errors import ScannerOptionUnavailable
+from mailroom.capture.sane_errors import (
+    CoverOpen,
+    FeederEmpty,
+    PaperJam,
+    ScannerBusy,
+    ScannerOptionUnavailable,
+)
 from mailroom.capture.sane_options import ScanSettings
 from mailroom.capture.session import Arrival, CaptureSession, SessionPage
 from mailroom.capture.sources import open_source
 from mailroom.config import Settings
-from mailroom.errors import InvalidInput
+from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.ocr.engine import MAX_DPI, MIN_DPI
 
 LETTER_WIDTH_INCHES = 8.5
@@ -31,7 +37,19 @@ NO_QR = (
     "escáner, con el código QR hacia el cristal, e inténtelo de nuevo."
 )
 
+SCANNER_UNAVAILABLE = (
+    "El escáner no está disponible en este momento. Por favor, entregue su escrito en "
+    "ventanilla, o inténtelo más tarde."
+)
+CITIZEN_FAULTS = (FeederEmpty, PaperJam, CoverOpen, ScannerBusy, InvalidInput)
+"""What a citizen can fix at the scanner (no sheets, a jam, the cover, a blank scan); any
+other fault (no scanner, no permission, a cable) is for staff, who read it in the log."""
+
 PagePublisher = Callable[[SessionPage], None]
+
+
+def citizen_message(error: OficialiaError) -> str:
+    return error.message if isinstance(error, CITIZEN_FAULTS) else SCANNER_UNAVAILABLE
 
 
 def preview(page: SessionPage, side: int) -> Image.Image:

@@ -5,13 +5,15 @@ while the filing is being made (the window hears ``Flow.busy_changed``)."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from kiosk.desk import KioskFiling, PrintOutcome, describe_error
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Answers, Receipt, Screen, Topic
-from kiosk.widgets import BigButton, PageGrid, label, pil_to_qimage, turned
+from kiosk.widgets import BigButton, PageGrid, label, pil_to_qimage, qr_image, turned
 from mailroom.errors import OficialiaError
+from mailroom.ui.tasks import TaskContext
 
 ROWS = ("name", "curp", "email", "phone", "subject", "destination", "fojas")
 
@@ -113,19 +115,25 @@ class ReviewScreen(KioskScreen):
         desk = self.flow.desk
 
         def unprinted(error: OficialiaError) -> None:
-            self._done(filing, PrintOutcome(False, error.message), number)
+            self._done(filing, (PrintOutcome(False, error.message), None), number)
+
+        def print_receipt(context: TaskContext) -> tuple[PrintOutcome, QImage]:
+            return desk.print_receipt(filing), qr_image(filing.status_url)
 
         self.flow.runner.run(
-            lambda context: desk.print_receipt(filing),
+            print_receipt,
             name="imprimir_ticket",
-            on_success=lambda outcome: self._done(filing, outcome, number),
+            on_success=lambda printed: self._done(filing, printed, number),
             on_failure=unprinted,
             owner=self,
         )
 
-    def _done(self, filing: KioskFiling, outcome: PrintOutcome, number: int) -> None:
+    def _done(
+        self, filing: KioskFiling, printed: tuple[PrintOutcome, QImage | None], number: int
+    ) -> None:
         if number != self.flow.number:
             return
+        outcome, self.flow.receipt_qr = printed
         receipt = Receipt(filing.folio, filing.check_code, filing.status_url,
                           outcome.printed, outcome.problem)  # fmt: skip
         self._set_registering(False)
