@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal  # noqa: E402
-from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QLineEdit, QPushButton, QTextBrowser, QWidget  # noqa: E402
 
@@ -359,3 +359,52 @@ def test_scanning_and_registering_never_freeze_the_screen(open_kiosk, frozen_hea
     measured("Terminar", lambda: session.screen is Screen.WELCOME)
     print(f"\nLongest pauses of the GUI thread (ms): { {k: round(v) for k, v in stalls.items()} }")
     assert all(stall < 50 for stall in stalls.values()), stalls
+
+
+def _sheet_on_a_desk(with_sheet: bool = True) -> QImage:
+    """A camera frame: a white sheet with lines of text lying on a dark desk."""
+    frame = QImage(1280, 720, QImage.Format.Format_RGB888)
+    frame.fill(QColor(70, 55, 45))
+    if with_sheet:
+        painter = QPainter(frame)
+        painter.fillRect(440, 60, 460, 600, QColor(245, 244, 240))
+        painter.setPen(QColor(30, 30, 35))
+        for line in range(24):
+            painter.drawText(
+                480, 110 + line * 22, "Solicito atentamente copia certificada del acta"
+            )
+        painter.end()
+    return frame
+
+
+def test_a_photo_of_the_sheet_becomes_a_page_and_a_photo_without_one_is_explained(
+    open_kiosk,
+) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("kiosk.page_crop", reason="el recorte de fotos aún no está")
+    camera = StandInCamera()
+    kiosk: Kiosk = open_kiosk(kiosk_camera="", camera=camera)
+    citizen = kiosk.citizen
+    walk_to_document(kiosk)
+    citizen.tap("Tomar foto")  # the live picture
+    assert camera.active and citizen.sees("toque «Tomar foto»")
+    assert not citizen.sees_button("Digitalizar")  # one thing at a time
+    camera.show(_sheet_on_a_desk(with_sheet=False))
+    citizen.tap("Tomar foto")  # the still
+    banner = kiosk.window.screen_widget().banner  # type: ignore[attr-defined]
+    citizen.qtbot.waitUntil(lambda: bool(banner.text()), timeout=WAIT_MS)
+    assert banner.text().startswith("No se ve una hoja completa en la foto.")
+    assert banner.text().endswith("Toque «Tomar foto» para intentarlo de nuevo.")
+    assert kiosk.session.answers.pages == 0 and not camera.active
+    citizen.tap("Tomar foto")
+    camera.show(_sheet_on_a_desk())
+    citizen.tap("Tomar foto")
+    citizen.qtbot.waitUntil(lambda: kiosk.session.answers.pages == 1, timeout=WAIT_MS)
+    assert citizen.sees("1 página. Revise que se vea bien.")
+    assert (
+        kiosk.window.runner.active == 0
+        or citizen.qtbot.waitUntil(lambda: kiosk.window.runner.active == 0) is None
+    )
+    # The still went through the data folder's tmp/ only while it was read.
+    assert [p for p in tmpfiles.work_left(kiosk.data_dir) if "quiosco-foto" in str(p)] == []
+    citizen.tap("Continuar")
+    assert kiosk.session.screen is Screen.FOJAS

@@ -76,6 +76,7 @@ class DocumentScreen(KioskScreen):
         self._arriving: list[QImage] = []
         self._task: TaskHandle[Arrival] | None = None
         self._camera_broken = False
+        self._again = ""
         self._refresh()
 
     # -- what shows --------------------------------------------------------------------------
@@ -133,11 +134,14 @@ class DocumentScreen(KioskScreen):
 
     def _scan(self) -> None:
         spec = self.flow.desk.scan_spec()
-        self._read(lambda capture, context, publish: ops.scan_into(
+        again = self.tr("Revise y toque «Digitalizar» para intentarlo de nuevo.")
+        self._read(again, lambda capture, context, publish: ops.scan_into(
             capture, spec, context.cancel, publish, context.progress))  # fmt: skip
 
-    def _read(self, reader: Reader) -> None:
+    def _read(self, again: str, reader: Reader) -> None:
+        """``again``: what to do after a fault the citizen can fix."""
         self.banner.forget()
+        self._again = again
         capture = self.capture or self.flow.desk.new_capture()
         number = self.flow.number
 
@@ -190,8 +194,7 @@ class DocumentScreen(KioskScreen):
             log.warning("the citizen's scan failed: %s", error.message)
             self.banner.show_message(message, "error")
             return
-        again = self.tr("Revise y toque «Digitalizar» para intentarlo de nuevo.")
-        self.banner.show_message(f"{message} {again}", "error")
+        self.banner.show_message(f"{message} {self._again}", "error")
 
     def _read_ended(self, handle: TaskHandle[Any], capture: CaptureSession) -> None:
         if self._task is handle:
@@ -234,7 +237,8 @@ class DocumentScreen(KioskScreen):
     def _photo_taken(self, frame: QImage) -> None:
         self._show_camera(False)
         desk = self.flow.desk
-        self._read(lambda capture, context, publish: ops.photo_into(
+        again = self.tr("Toque «Tomar foto» para intentarlo de nuevo.")
+        self._read(again, lambda capture, context, publish: ops.photo_into(
             capture, qimage_to_pil(frame), desk.photo_folder, context.cancel, publish))  # fmt: skip
 
     # -- the citizen's changes ---------------------------------------------------------------

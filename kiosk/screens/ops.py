@@ -49,7 +49,18 @@ PagePublisher = Callable[[SessionPage], None]
 
 
 def citizen_message(error: OficialiaError) -> str:
-    return error.message if isinstance(error, CITIZEN_FAULTS) else SCANNER_UNAVAILABLE
+    """The error's own words when the citizen can act on them, else plain words for staff's."""
+    if isinstance(error, CITIZEN_FAULTS + _photo_errors()):
+        return error.message
+    return SCANNER_UNAVAILABLE
+
+
+def _photo_errors() -> tuple[type[OficialiaError], ...]:
+    try:  # a photo without a whole sheet on it: the citizen moves the sheet and tries again
+        from kiosk.page_crop import PhotoError
+    except ImportError:  # a build without the camera's cropping
+        return ()
+    return (PhotoError,)
 
 
 def preview(page: SessionPage, side: int) -> Image.Image:
