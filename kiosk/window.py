@@ -144,7 +144,7 @@ class KioskWindow(QWidget):
         self.setStyleSheet(STYLE)
         self.desk, self.runner, self.session = desk, runner, session
         self.flow = Flow(desk, runner, session, camera, self)
-        self.screens: dict[Screen, KioskScreen] = {cls.screen: cls(self.flow) for cls in SCREENS}
+        self.screens: dict[Screen, KioskScreen] = {cls.shows: cls(self.flow) for cls in SCREENS}
         self.stack = QStackedWidget(self)
         for screen in self.screens.values():
             self.stack.addWidget(screen)
@@ -202,7 +202,8 @@ class KioskWindow(QWidget):
     # -- the API the shell uses --------------------------------------------------------------
 
     def screen_widget(self) -> QWidget:
-        return self.stack.currentWidget()
+        """The screen showing now (tests, screenshots)."""
+        return self.screens[self.session.screen]
 
     def show_overlay(self, widget: QWidget) -> None:
         """``widget`` over the whole window (the admin screen, «Fuera de servicio»); the idle
@@ -291,7 +292,7 @@ class KioskWindow(QWidget):
             try:
                 screen.forget()
             except Exception:  # noqa: BLE001 - the other screens must still forget
-                log.exception("screen %s did not forget", screen.screen)
+                log.exception("screen %s did not forget", screen.shows)
         QGuiApplication.clipboard().clear()
         self.flow.forget()
         self.idle_warning.hide()

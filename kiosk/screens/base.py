@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
@@ -101,7 +101,7 @@ class Flow(QObject):
         self.printer_checked.emit()
 
 
-def cancel(handle: TaskHandle[object] | None) -> None:
+def cancel(handle: TaskHandle[Any] | None) -> None:
     if handle is not None and not handle.done:
         handle.cancel()
 
@@ -110,7 +110,8 @@ class KioskScreen(QWidget):
     """One screen: a question at the top, its answers below. The window calls ``entered``
     when the session moves here, ``left`` when it moves away, and ``forget`` at the wipe."""
 
-    screen: Screen
+    shows: ClassVar[Screen]
+    """The session's screen this widget shows (not ``screen``: QWidget.screen() is Qt's)."""
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(parent)

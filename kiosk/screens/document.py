@@ -38,7 +38,7 @@ Reader = Callable[[CaptureSession, TaskContext, Callable[[SessionPage], None]], 
 
 
 class DocumentScreen(KioskScreen):
-    screen = Screen.DOCUMENT
+    shows = Screen.DOCUMENT
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
@@ -60,8 +60,8 @@ class DocumentScreen(KioskScreen):
         self.scan_button.clicked.connect(self._scan)
         self.photo_button.clicked.connect(self._open_camera)
         self.next_button.clicked.connect(self._next)
-        self.actions = QWidget(self)
-        row = QHBoxLayout(self.actions)
+        self.action_row = QWidget(self)
+        row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.scan_button)
         row.addWidget(self.photo_button)
@@ -69,7 +69,7 @@ class DocumentScreen(KioskScreen):
         row.addWidget(self.next_button)
         self.body.addWidget(self.status)
         self.body.addWidget(self.middle, 1)
-        self.body.addWidget(self.actions)
+        self.body.addWidget(self.action_row)
         self._images: dict[int, QImage] = {}  # previews by page key, as they came
         self._turned: dict[tuple[int, int], QImage] = {}  # and as turned, by (key, degrees)
         self._refresh_pending = False
@@ -225,7 +225,7 @@ class DocumentScreen(KioskScreen):
         if not shown and self.camera_panel.active:
             self.camera_panel.stop()
         self.middle.setCurrentWidget(self.camera_panel if shown else self.grid)
-        self.actions.setVisible(not shown)
+        self.action_row.setVisible(not shown)
 
     def _camera_failed(self, message: str) -> None:
         self._show_camera(False)

@@ -15,7 +15,7 @@ QR_SIDE = 440
 
 
 class DoneScreen(KioskScreen):
-    screen = Screen.DONE
+    shows = Screen.DONE
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

@@ -12,7 +12,7 @@ from kiosk.widgets import BigButton, label
 
 
 class FojasScreen(KioskScreen):
-    screen = Screen.FOJAS
+    shows = Screen.FOJAS
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

@@ -43,7 +43,7 @@ class Field(QWidget):
 
 
 class IdentityScreen(KioskScreen):
-    screen = Screen.IDENTITY
+    shows = Screen.IDENTITY
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

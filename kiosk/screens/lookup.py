@@ -28,7 +28,7 @@ Hint = Qt.InputMethodHint
 
 
 class LookupScreen(KioskScreen):
-    screen = Screen.LOOKUP
+    shows = Screen.LOOKUP
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

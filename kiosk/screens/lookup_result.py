@@ -17,7 +17,7 @@ ROWS = ("folio", "status", "department", "last_change", "institutional_folio", "
 
 
 class LookupResultScreen(KioskScreen):
-    screen = Screen.LOOKUP_RESULT
+    shows = Screen.LOOKUP_RESULT
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

@@ -13,7 +13,7 @@ from kiosk.widgets import BigButton, label, touch_scrolling
 
 
 class PrivacyScreen(KioskScreen):
-    screen = Screen.PRIVACY
+    shows = Screen.PRIVACY
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)

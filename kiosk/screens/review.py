@@ -24,7 +24,7 @@ def masked_curp(curp: str) -> str:
 
 
 class ReviewScreen(KioskScreen):
-    screen = Screen.REVIEW
+    shows = Screen.REVIEW
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
@@ -46,10 +46,10 @@ class ReviewScreen(KioskScreen):
         self.register_button.clicked.connect(self._register)
         self.body.addLayout(grid)
         self.body.addWidget(self.pages, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.status, 1)
-        row.addWidget(self.register_button)
-        self.body.addLayout(row)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.register_button)
+        self.body.addLayout(bottom)
 
     def entered(self) -> None:
         answers = self.flow.session.answers

@@ -108,7 +108,7 @@ class ChoiceList(QScrollArea):
 
 
 class TopicScreen(KioskScreen):
-    screen = Screen.SUBJECT
+    shows = Screen.SUBJECT
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
@@ -141,9 +141,9 @@ class TopicScreen(KioskScreen):
         page = QWidget()
         self.search = BigLineEdit(self.tr("Buscar trámite o área"), max_length=80)
         self.search.setPlaceholderText(self.tr("Escriba una palabra, por ejemplo «licencia»"))
-        self.search.textChanged.connect(lambda text: self.list.filter(text))
-        self.list = ChoiceList(page)
-        self.list.chosen.connect(self._chosen)
+        self.choice_list = ChoiceList(page)
+        self.choice_list.chosen.connect(self._chosen)
+        self.search.textChanged.connect(self.choice_list.filter)
         self.unsure_button = BigButton(self.tr("No sé"), kind="primary")
         self.unsure_button.clicked.connect(self._unsure)
         self.destination_next = BigButton(self.tr("Continuar"), kind="primary")
@@ -153,7 +153,7 @@ class TopicScreen(KioskScreen):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.choice_list, 1)
         row = QHBoxLayout()
         row.addWidget(unsure, 1)
         row.addWidget(self.unsure_button)
@@ -170,7 +170,7 @@ class TopicScreen(KioskScreen):
             self.subject.setFocus()
         else:
             self.question.setText(self.tr("¿A qué trámite o área va dirigido?"))
-            self.destination_next.setEnabled(self.list.selected is not None)
+            self.destination_next.setEnabled(self.choice_list.selected is not None)
             self._load_catalogs()
 
     def entered(self) -> None:
@@ -203,8 +203,8 @@ class TopicScreen(KioskScreen):
 
         def loaded(catalogs: Catalogs) -> None:
             if self.flow.number == number:
-                self.list.set_items(choices(catalogs, self.tr))
-                self.list.filter(self.search.text())
+                self.choice_list.set_items(choices(catalogs, self.tr))
+                self.choice_list.filter(self.search.text())
 
         def failed(error: OficialiaError) -> None:
             self._loaded_for = 0  # asked again next time; «No sé» still works
@@ -214,14 +214,14 @@ class TopicScreen(KioskScreen):
                              on_success=loaded, on_failure=failed, owner=self)  # fmt: skip
 
     def _chosen(self) -> None:
-        self.destination_next.setEnabled(self.list.selected is not None)
+        self.destination_next.setEnabled(self.choice_list.selected is not None)
 
     def _unsure(self) -> None:
         self._give(Topic(subject=self.subject.text(), unsure=True))
 
     def _destination_given(self) -> None:
-        if self.list.selected is not None:
-            choice = self.list.selected.topic
+        if self.choice_list.selected is not None:
+            choice = self.choice_list.selected.topic
             self._give(Topic(self.subject.text(), choice.procedure, choice.department))
 
     def _give(self, topic: Topic) -> None:
@@ -234,7 +234,7 @@ class TopicScreen(KioskScreen):
         self.subject.forget()
         self.search.forget()
         self.subject_problem.hide()
-        self.list.forget()
+        self.choice_list.forget()
         self._loaded_for = 0
         self._show_page(0)
 

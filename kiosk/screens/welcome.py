@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class WelcomeScreen(KioskScreen):
-    screen = Screen.WELCOME
+    shows = Screen.WELCOME
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
