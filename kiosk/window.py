@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QMouseEvent
+from PySide6.QtGui import QClipboard, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -293,7 +293,10 @@ class KioskWindow(QWidget):
                 screen.forget()
             except Exception:  # noqa: BLE001 - the other screens must still forget
                 log.exception("screen %s did not forget", screen.shows)
-        QGuiApplication.clipboard().clear()
+        clipboard = QGuiApplication.clipboard()
+        clipboard.clear()
+        if clipboard.supportsSelection():  # X11's primary selection: text merely selected
+            clipboard.clear(QClipboard.Mode.Selection)
         self.flow.forget()
         self.idle_warning.hide()
         self._show_current()

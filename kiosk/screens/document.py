@@ -214,8 +214,8 @@ class DocumentScreen(KioskScreen):
     def _open_camera(self) -> None:
         camera = self.flow.camera()
         device = self.flow.desk.settings.kiosk_camera
-        instructions = self.tr("Ponga la hoja bajo la cámara, completa y sin sombras, y toque "
-                               "«Tomar foto».")  # fmt: skip
+        instructions = self.tr("Ponga la hoja completa dentro del recuadro amarillo, sin sombras, "
+                               "y toque «Tomar foto».")  # fmt: skip
         if camera is None or not self.camera_panel.open(camera, device, instructions):
             self._camera_failed(self.tr("La cámara no está disponible."))
             return

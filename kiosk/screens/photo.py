@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.widgets import BigButton, label
@@ -92,6 +92,8 @@ class CameraPanel(QWidget):
         size = self.preview.size()
         scaled = frame.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
                               Qt.TransformationMode.FastTransformation)  # fmt: skip
+        if self.take_button.isVisible():
+            _draw_guide(scaled)
         self.preview.setPixmap(QPixmap.fromImage(scaled))
 
     def _take(self) -> None:
@@ -107,3 +109,12 @@ class CameraPanel(QWidget):
     def _failed(self, message: str) -> None:
         self.stop()
         self.failed.emit(message)
+
+
+def _draw_guide(image: QImage) -> None:
+    """The «recuadro» the crop's messages speak of: where the whole sheet should lie."""
+    inset_x, inset_y = image.width() // 10, image.height() // 12
+    painter = QPainter(image)
+    painter.setPen(QPen(QColor("#ffd54f"), 6, Qt.PenStyle.DashLine))
+    painter.drawRect(inset_x, inset_y, image.width() - 2 * inset_x, image.height() - 2 * inset_y)
+    painter.end()
