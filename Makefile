@@ -57,11 +57,14 @@ bench: setup
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/cli.py
 
-# The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), on Qt's real xcb
-# platform under Xvfb, from a fresh demo profile in a temporary folder.
+# The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
+# profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla
+# del quiosco»), from the kiosk's demo profile in build/capturas-quiosco; on Qt's real xcb
+# platform under Xvfb. Either fails when a text on a screen is cut.
 screenshots: setup
 	@bash installer/system-packages.sh xvfb xauth
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m mailroom.ui.screenshots resources/screenshots
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m kiosk.screenshots resources/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -120,6 +120,7 @@ SHARED_QT = {
     "mailroom.ui.i18n",
     "mailroom.ui.pdf_view",
     "mailroom.ui.pdf_print",
+    "mailroom.ui.screen_check",
 }
 """The Qt building blocks both apps use; every other module of ``mailroom.ui`` is the clerk's."""
 

@@ -8,7 +8,8 @@ invalid CURP, register, search, synchronise with the server down — and saves `
 of each screen. Every waiting is on the app's own state (thumbnails shown, page rendered, OCR
 done), polled through the event loop with a time limit; nothing sleeps.
 
-Each shot also lists the labels and buttons whose text does not fit their width (``cut_texts``):
+Each shot also lists the labels and buttons whose text does not fit their width (``cut_texts``,
+in ``mailroom.ui.screen_check`` with the waiting and typing helpers the kiosk's script shares):
 the script fails when any text is cut, so a layout regression cannot slip into the README.
 """
 
@@ -17,109 +18,30 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6 import QtGui
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QApplication,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStyle,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel
 
 from mailroom.config import load_settings
 from mailroom.demo_profile import DemoBackend, DemoProfile, prepare_demo_profile
 from mailroom.errors import OficialiaError
 from mailroom.ui.app import RunningApp, build_app
+from mailroom.ui.screen_check import (  # the names stay importable from here too
+    ScreenshotError,
+    cut_texts,
+    leave,
+    settle,
+    type_into,
+    wait_until,
+)
 
 WIDTH, HEIGHT = 1366, 768
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 INVALID_CURP = "HEGT761003MDFRNN08"  # check digit off by one
 SCREENS = ("recepcion", "formulario", "acuse", "bandeja", "sincronizacion", "escrito", "libro")
-
-
-class ScreenshotError(OficialiaError):
-    code = "capturas"
-
-
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> None:
-    """Run the event loop until ``condition()`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise ScreenshotError(f"Tiempo agotado esperando: {what}.")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-
-
-def settle(rounds: int = 5) -> None:
-    """A few event-loop turns, so layouts and deferred deletes are done before a grab."""
-    for _ in range(rounds):
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-
-
-def _plain(label: QLabel) -> str:
-    text = label.text()
-    if label.textFormat() == Qt.TextFormat.RichText or (
-        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
-    ):
-        document = QTextDocument()
-        document.setHtml(text)
-        text = document.toPlainText()
-    if label.buddy() is not None:
-        text = text.replace("&&", "\0").replace("&", "").replace("\0", "&")
-    return text
-
-
-def cut_texts(root: QWidget) -> list[str]:
-    """Visible, non-wrapping labels and buttons whose text is wider than the widget."""
-    problems = []
-    for widget in root.findChildren(QWidget):
-        if not widget.isVisible() or widget.window() is not root.window():
-            continue
-        if isinstance(widget, QLabel) and not widget.wordWrap() and widget.pixmap().isNull():
-            lines, room = _plain(widget).splitlines(), widget.contentsRect().width()
-            room -= 2 * max(0, widget.margin()) + max(0, widget.indent())
-        elif isinstance(widget, QAbstractButton):
-            text = widget.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
-            lines, room = [text], widget.contentsRect().width()
-            if not widget.icon().isNull():
-                room -= widget.iconSize().width()
-            if isinstance(widget, QPushButton):  # the frame's padding on both sides
-                room -= 2 * widget.style().pixelMetric(QStyle.PixelMetric.PM_ButtonMargin)
-        else:
-            continue
-        metrics = widget.fontMetrics()
-        widest = max((metrics.horizontalAdvance(line) for line in lines), default=0)
-        if widest > room:
-            kind = type(widget).__name__
-            problems.append(f"{kind} «{' / '.join(lines)}»: {widest} px en {room} px")
-    return problems
-
-
-def type_into(widget: QWidget, text: str) -> None:
-    """Keys as typed at the counter; characters outside ASCII go in one insert."""
-    widget.setFocus(Qt.FocusReason.OtherFocusReason)
-    if text.isascii():
-        QTest.keyClicks(widget, text)
-    elif isinstance(widget, QLineEdit):
-        widget.insert(text)
-        widget.textEdited.emit(widget.text())
-
-
-def leave(widget: QWidget) -> None:
-    """Tab out of a field, as the clerk does (the form explains a field once left)."""
-    widget.setFocus(Qt.FocusReason.TabFocusReason)
-    wait_until(widget.hasFocus, "el foco en el campo", 5)
-    QTest.keyClick(widget, Qt.Key.Key_Tab)
-    wait_until(lambda: not widget.hasFocus(), "que el foco deje el campo", 5)
 
 
 class Shooter:
