@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kiosk.admin_screen import AdminScreen
     from kiosk.desk import KioskDesk
     from kiosk.session import KioskSession
+    from kiosk.system_printer import SystemPrinter
     from kiosk.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,10 @@ class KioskShell(QWidget):
         self.out_of_service.staff.setText("")
         self.out_of_service.title.setText(self.tr("Un momento, por favor…"))
         self.out_of_service.citizen.setText("")
+        # The citizen's window has its own corner; this one serves "Fuera de servicio".
         self.corner = CornerPress(self)
-        self.corner.held.connect(self.open_admin)
+        self.corner.held.connect(lambda: self.open_admin() if self.parts is None else None)
+        self.system_printer: SystemPrinter | None = None
         self.parts_ready.connect(self._started)
         self._starting = False
 
@@ -181,6 +184,13 @@ class KioskShell(QWidget):
         session = KioskSession(timing=timing, max_pages=settings.kiosk_max_pages)
         window = KioskWindow(desk, self.runner, session, self, camera=self.options.camera)  # type: ignore[arg-type]
         window.admin_requested.connect(self.open_admin)
+        if settings.kiosk_system_printer:
+            from kiosk.system_printer import SystemPrinter
+
+            self.system_printer = SystemPrinter(self.runner, settings.kiosk_system_printer, self)
+            window.filing_registered.connect(
+                lambda filing: self.system_printer.print_pdf(filing.acuse_pdf)
+            )
         self.parts = KioskParts(desk, session, window)  # type: ignore[arg-type]
         self.stack.addWidget(window)
         self.stack.setCurrentWidget(window)
@@ -261,6 +271,9 @@ class KioskShell(QWidget):
 def _first_checks(desk: KioskDesk, options: StartOptions) -> str | None:
     """After the screens show (worker thread): the demo's extra start, then whether there is
     anything to capture with. No printer is not a reason to stop: citizens can still file."""
+    # Fill the caches the first acuse would otherwise fill during the first citizen's
+    # «Registrar» (the acuse's and the seal's fonts), as the clerk's app does.
+    desk.workstation.warm_up()
     if options.after_start is not None:
         try:
             options.after_start(desk)

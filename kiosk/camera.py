@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import time
 
-from PIL import Image
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import (
@@ -197,15 +196,3 @@ class DocumentCamera(QObject):
     def _fail(self) -> None:
         self.stop()
         self.failed.emit(CAMERA_STOPPED)
-
-
-def qimage_to_pil(image: QImage) -> Image.Image:
-    """An RGB copy of ``image`` for Pillow, through bytes (so nothing is left pointing into the
-    QImage's memory); call it on a worker thread, it copies a whole frame."""
-    if image.isNull():
-        raise ValueError("an empty QImage has no pixels to copy")
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    size = (rgb.width(), rgb.height())
-    # Rows are padded to 4 bytes: the stride says where each one starts.
-    data = bytes(rgb.constBits())
-    return Image.frombytes("RGB", size, data, "raw", "RGB", rgb.bytesPerLine())

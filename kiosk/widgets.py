@@ -178,11 +178,16 @@ def pil_to_qimage(image: Image.Image) -> QImage:
 
 
 def qimage_to_pil(image: QImage) -> Image.Image:
-    """An RGB copy of a camera frame, for cropping and QR decoding off the GUI thread."""
+    """An RGB copy of ``image`` for Pillow, through bytes (so nothing is left pointing into the
+    QImage's memory); call it on a worker thread, it copies a whole frame (cropping a photo,
+    decoding a QR)."""
+    if image.isNull():
+        raise ValueError("an empty QImage has no pixels to copy")
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    data = bytes(rgb.constBits())
     size = (rgb.width(), rgb.height())
-    return Image.frombuffer("RGB", size, data, "raw", "RGB", rgb.bytesPerLine(), 1).copy()
+    # Rows are padded to 4 bytes: the stride says where each one starts.
+    data = bytes(rgb.constBits())
+    return Image.frombytes("RGB", size, data, "raw", "RGB", rgb.bytesPerLine())
 
 
 def qr_image(text: str) -> QImage:

@@ -128,6 +128,7 @@ class PresenceWatcher(QObject):
 class KioskWindow(QWidget):
     admin_requested = Signal()
     wiped = Signal(str)  # the WipeReason's value, once everything is wiped
+    filing_registered = Signal(object)  # a KioskFiling, once registered (before its receipt)
 
     def __init__(
         self,
@@ -161,6 +162,7 @@ class KioskWindow(QWidget):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self.flow.filing_registered.connect(self.filing_registered)
         self.flow.moved.connect(self._show_current)
         self.flow.busy_changed.connect(lambda busy: self._update_chrome())
         self.flow.printer_checked.connect(self._update_chrome)

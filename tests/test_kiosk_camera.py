@@ -13,8 +13,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame, QVideoFrameInput
 
-from kiosk.camera import PREVIEW_RATE, DocumentCamera, camera_names, qimage_to_pil
+from kiosk.camera import PREVIEW_RATE, DocumentCamera, camera_names
 from kiosk.page_crop import crop_page
+from kiosk.widgets import qimage_to_pil
 from tests.camera_frames import desk_photo, lean_of
 
 WAIT_MS = 3000

@@ -32,6 +32,7 @@ class Flow(QObject):
     moved = Signal()  # the session is on another screen
     busy_changed = Signal(bool)  # registering: the footer's buttons wait
     printer_checked = Signal()
+    filing_registered = Signal(object)  # the KioskFiling, as soon as it exists (its full acuse)
 
     def __init__(
         self,

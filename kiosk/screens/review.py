@@ -109,6 +109,7 @@ class ReviewScreen(KioskScreen):
         )
 
     def _registered(self, filing: KioskFiling, number: int) -> None:
+        self.flow.filing_registered.emit(filing)  # even if the citizen has gone meanwhile
         if number != self.flow.number:
             return
         self.status.setText(self.tr("Imprimiendo su ticket…"))
