@@ -41,8 +41,12 @@ QLabel { font-size: 26px; color: #102027; }
 QLabel#titulo { font-size: 44px; font-weight: bold; }
 QLabel#puntos { font-size: 56px; letter-spacing: 12px; }
 QLabel#aviso { color: #b71c1c; }
-QPushButton { font-size: 28px; min-height: 72px; min-width: 120px; padding: 8px 20px; }
-QLineEdit { font-size: 28px; min-height: 64px; }
+QPushButton { font-size: 28px; min-height: 72px; min-width: 120px; padding: 8px 20px;
+    border: 3px solid #37474f; border-radius: 12px; background: #ffffff; color: #102027; }
+QPushButton:pressed { background: #cfd8dc; }
+QPushButton:disabled { border-color: #9e9e9e; color: #757575; background: #eeeeee; }
+QLineEdit { font-size: 28px; min-height: 64px; padding: 4px 16px; border: 3px solid #546e7a;
+    border-radius: 10px; background: #ffffff; }
 """
 
 

@@ -69,8 +69,13 @@ QLineEdit { font-size: 34px; padding: 4px 16px; border: 3px solid #555555;
 QLineEdit:focus { border-color: #0b3d91; }
 QLineEdit[problem="true"] { border-color: #b00020; }
 QTextBrowser { font-size: 28px; border: 2px solid #999999; }
-QScrollBar:vertical { width: 44px; }
-QScrollBar:horizontal { height: 44px; }
+QScrollBar:vertical { width: 44px; background: #e3e7ea; border: none; margin: 0; }
+QScrollBar:horizontal { height: 44px; background: #e3e7ea; border: none; margin: 0; }
+QScrollBar::handle { background: #4a5a66; border-radius: 10px; margin: 5px; }
+QScrollBar::handle:vertical { min-height: 96px; }
+QScrollBar::handle:horizontal { min-width: 96px; }
+QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; border: none; }
+QScrollBar::add-page, QScrollBar::sub-page { background: none; }
 QFrame#hoja { border: 2px solid #999999; border-radius: 10px; }
 QWidget#aviso { background: rgba(0, 0, 0, 150); }
 QFrame#tarjeta { background: #ffffff; border-radius: 24px; }

@@ -39,7 +39,8 @@ class ReviewScreen(KioskScreen):
             grid.addWidget(label(title, "etiqueta", self), row, 0)
             self.values[key] = label("", "dato", self)
             grid.addWidget(self.values[key], row, 1)
-        self.pages = PageGrid(self, editable=False, side=150, columns=9)
+        # Ten to a row: most escritos show whole; a longer one scrolls, and its bar shows it.
+        self.pages = PageGrid(self, editable=False, side=150, columns=10)
         self.status = label("", "etiqueta", self)
         self.register_button = BigButton(self.tr("Registrar"), self, kind="huge")
         self.register_button.setMinimumWidth(420)
