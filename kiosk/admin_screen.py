@@ -31,6 +31,7 @@ from mailroom.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from kiosk.desk import KioskDesk, PrintOutcome
+    from kiosk.system_printer import SystemPrinter
 
 PIN_LENGTH = 6
 RECENT_RECEIPTS = 5
@@ -69,6 +70,7 @@ class AdminScreen(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(STYLE)
         self.pin, self.runner, self.desk = pin, runner, desk
+        self.system_printer: SystemPrinter | None = None  # the full acuse's printer, if any
         self._typed = ""
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
@@ -197,6 +199,8 @@ class AdminScreen(QWidget):
 
     def _show_devices(self, devices: tuple[str, str, str, list[str]]) -> None:
         printer, scanner, sync, recent = devices
+        if self.system_printer is not None and self.system_printer.last_problem:
+            printer += self.tr(" Impresora del sistema: ") + self.system_printer.last_problem
         self.printer_label.setText(self.tr("Impresora: ") + printer)
         self.scanner_label.setText(self.tr("Escáner: ") + scanner)
         self.sync_label.setText(self.tr("Sincronización: ") + sync)

@@ -151,6 +151,10 @@ class KioskShell(QWidget):
 
             for name in STARTUP_MODULES:
                 importlib.import_module(name)
+            try:  # Qt Multimedia (the camera) may be missing: then the kiosk works with the scanner
+                importlib.import_module("kiosk.camera")
+            except ImportError as error:
+                log.warning("no camera support: %s", error)
             from kiosk.desk import KioskDesk
 
             desk = KioskDesk(
@@ -184,6 +188,9 @@ class KioskShell(QWidget):
         session = KioskSession(timing=timing, max_pages=settings.kiosk_max_pages)
         window = KioskWindow(desk, self.runner, session, self, camera=self.options.camera)  # type: ignore[arg-type]
         window.admin_requested.connect(self.open_admin)
+        if self.options.camera is None and settings.kiosk_camera != "no":
+            window.flow.camera_present = _camera_present()
+        camera_ok = window.flow.camera_allowed()
         if settings.kiosk_system_printer:
             from kiosk.system_printer import SystemPrinter
 
@@ -196,8 +203,13 @@ class KioskShell(QWidget):
         self.stack.setCurrentWidget(window)
         self.out_of_service.stop()
         desk.start()  # type: ignore[attr-defined]
-        self.runner.run(lambda context: _first_checks(desk, self.options), name="comprobar",
-                        on_success=self._checked, owner=self)  # fmt: skip
+        options = self.options
+        self.runner.run(
+            lambda context: _first_checks(desk, options, camera_ok),
+            name="comprobar",
+            on_success=self._checked,
+            owner=self,
+        )
 
     def _checked(self, problem: str | None) -> None:
         if problem:
@@ -206,8 +218,10 @@ class KioskShell(QWidget):
     def show_out_of_service(self, staff_message: str) -> None:
         self.out_of_service.title.setText(self.tr("Fuera de servicio"))
         self.out_of_service.citizen.setText(
-            self.tr("Este quiosco no está disponible por ahora. Por favor, entregue su escrito "
-                    "en la ventanilla de la Oficialía de Partes.")  # fmt: skip
+            self.tr(
+                "Este quiosco no está disponible por ahora. Por favor, entregue su escrito "
+                "en la ventanilla de la Oficialía de Partes."
+            )  # fmt: skip
         )
         self.out_of_service.show_problem(staff_message)
         self.stack.setCurrentWidget(self.out_of_service)
@@ -239,6 +253,7 @@ class KioskShell(QWidget):
             self.admin.closed.connect(self._admin_closed)
             self.admin.exit_requested.connect(self.exit_to_desktop)
             self.admin.retry_requested.connect(self.start)
+        self.admin.system_printer = self.system_printer
         self.admin.setGeometry(self.rect())
         self.admin.open_screen()
         if self.parts is not None:
@@ -268,9 +283,20 @@ class KioskShell(QWidget):
             self.admin.setGeometry(self.rect())
 
 
-def _first_checks(desk: KioskDesk, options: StartOptions) -> str | None:
+def _camera_present() -> bool:
+    """Whether «Tomar foto» may be offered: a camera is plugged in (listed on the GUI thread,
+    ~30 ms once at start; the module was imported with the others, off it)."""
+    try:
+        from kiosk.camera import camera_names
+    except ImportError:
+        return False
+    return bool(camera_names())
+
+
+def _first_checks(desk: KioskDesk, options: StartOptions, camera_ok: bool) -> str | None:
     """After the screens show (worker thread): the demo's extra start, then whether there is
-    anything to capture with. No printer is not a reason to stop: citizens can still file."""
+    anything to capture with (a scanner, or else a camera). No printer is not a reason to stop:
+    citizens can still file."""
     # Fill the caches the first acuse would otherwise fill during the first citizen's
     # «Registrar» (the acuse's and the seal's fonts), as the clerk's app does.
     desk.workstation.warm_up()
@@ -280,7 +306,7 @@ def _first_checks(desk: KioskDesk, options: StartOptions) -> str | None:
         except OficialiaError as error:
             log.warning("after start: %s", error.message)
     problem = desk.scanner_problem()
-    if problem and desk.settings.kiosk_camera == "no":
+    if problem and not camera_ok:
         return problem
     return None
 

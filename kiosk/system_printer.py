@@ -6,6 +6,7 @@ it; a failure is logged and shown on the admin screen, never to the citizen."""
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -34,40 +35,48 @@ class SystemPrinter(QObject):
         self.printer_name = printer_name
         self.output_file = output_file
         self.last_problem = ""
-        self._jobs: set[PdfPrintJob] = set()
+        self._job: PdfPrintJob | None = None
+        self._waiting: deque[bytes] = deque()  # one job at a time: a printer takes them in turn
 
     def print_pdf(self, pdf: bytes) -> bool:
-        """Start printing; False (and ``failed``) when the printer does not exist."""
+        """Queue ``pdf``; False (and ``failed``) when the printer does not exist."""
+        if not self.output_file and self.printer_name not in QPrinterInfo.availablePrinterNames():
+            names = ", ".join(QPrinterInfo.availablePrinterNames()) or "ninguna"
+            self._say(
+                f"No se encontró la impresora «{self.printer_name}» (impresoras del sistema: "
+                f"{names})."
+            )
+            return False
+        self._waiting.append(pdf)
+        self._next()
+        return True
+
+    def _next(self) -> None:
+        if self._job is not None or not self._waiting:
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         if self.output_file:
             printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
             printer.setOutputFileName(self.output_file)
         else:
-            names = QPrinterInfo.availablePrinterNames()
-            if self.printer_name not in names:
-                self._failed(
-                    f"No se encontró la impresora «{self.printer_name}» "
-                    f"(impresoras del sistema: {', '.join(names) or 'ninguna'})."
-                )
-                return False
             printer.setPrinterName(self.printer_name)
-        job = PdfPrintJob(self.runner, printer, pdf, self)
-        self._jobs.add(job)
-        job.finished.connect(lambda target: self._done(job, target))
-        job.failed.connect(lambda message: self._done(job, "", message))
-        job.start()
-        return True
+        self._job = PdfPrintJob(self.runner, printer, self._waiting.popleft(), self)
+        self._job.finished.connect(self._printed)
+        self._job.failed.connect(self._failed)
+        self._job.start()
 
-    def _done(self, job: PdfPrintJob, target: str, problem: str = "") -> None:
-        self._jobs.discard(job)
-        job.deleteLater()
-        if problem:
-            self._failed(problem)
-        else:
-            self.last_problem = ""
-            self.printed.emit(target)
+    def _printed(self, target: str) -> None:
+        self._job = None
+        self.last_problem = ""
+        self.printed.emit(target)
+        self._next()
 
     def _failed(self, message: str) -> None:
+        self._job = None
+        self._say(message)
+        self._next()
+
+    def _say(self, message: str) -> None:
         log.warning("full acuse not printed: %s", message)
         self.last_problem = message
         self.failed.emit(message)

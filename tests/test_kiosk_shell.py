@@ -213,3 +213,68 @@ def test_the_pin_command(tmp_path: Path, capsys) -> None:  # type: ignore[no-unt
     stored = b"".join(p.read_bytes() for p in (tmp_path / "datos").rglob("*.json"))
     assert PIN.encode() not in stored
 
+
+# ---- starting for real ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def sane_test(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.sane_env import use_sane_test_backend
+
+    use_sane_test_backend(tmp_path_factory)
+
+
+def test_the_kiosk_starts_to_its_welcome_screen_without_a_camera(
+    qtbot, data_dir: Path, sane_test
+) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(data_dir, device="K03", scanner="sane:test:0")
+    running = kiosk_app.open_kiosk(settings, kiosk_app.StartOptions(full_screen=False))
+    try:
+        qtbot.waitUntil(lambda: running.parts is not None, timeout=30_000)
+        parts = running.parts
+        assert parts is not None
+        assert parts.window.isVisible()
+        assert parts.desk.settings.clerk == "Quiosco K03"
+        # No camera on this machine: «Tomar foto» is not offered to anyone.
+        assert parts.window.flow.camera_present is False
+        assert not parts.window.flow.camera_allowed()
+        qtbot.wait(500)  # the first checks run: a scanner is there, so it stays in service
+        assert running.shell.stack.currentWidget() is parts.window
+    finally:
+        running.close()
+
+
+def test_no_scanner_and_no_camera_is_out_of_service(qtbot, data_dir: Path, sane_test) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(data_dir, scanner="sane:no-existe:7")
+    running = kiosk_app.open_kiosk(settings, kiosk_app.StartOptions(full_screen=False))
+    try:
+        notice = running.shell.out_of_service
+        qtbot.waitUntil(lambda: notice.title.text() == "Fuera de servicio", timeout=30_000)
+        assert "no-existe:7" in notice.staff.text()
+        assert running.shell.parts is None
+    finally:
+        running.close()
+
+
+def test_the_full_acuse_goes_to_the_system_printer(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pypdfium2
+
+    from kiosk.system_printer import SystemPrinter
+    from mailroom.samples import generate_samples
+
+    pdf = next(p for p in (Path(__file__).parents[1] / "resources" / "samples").glob("*.pdf"))
+    generate_samples()
+    target = tmp_path / "impreso.pdf"
+    printer = SystemPrinter(TaskRunner(), "", output_file=str(target))
+    with qtbot.waitSignal(printer.printed, timeout=30_000):
+        assert printer.print_pdf(pdf.read_bytes())
+    assert len(pypdfium2.PdfDocument(target)) == len(pypdfium2.PdfDocument(pdf))
+
+
+def test_a_system_printer_that_does_not_exist_is_said(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.system_printer import SystemPrinter
+
+    printer = SystemPrinter(TaskRunner(), "Impresora-Inexistente")
+    with qtbot.waitSignal(printer.failed) as failed:
+        assert not printer.print_pdf(b"%PDF-1.4")
+    assert "Impresora-Inexistente" in failed.args[0]

@@ -49,6 +49,8 @@ class Flow(QObject):
         self.lookup: FilingLookup | None = None
         self.receipt_qr: QImage | None = None  # made with the receipt, off the GUI thread
         self.busy = False
+        self.camera_present: bool | None = None
+        """Whether the machine has a camera (the app asks once at start; ``None``: not asked)."""
 
     @staticmethod
     def now() -> float:
@@ -77,7 +79,7 @@ class Flow(QObject):
         self.printer_checked.emit()
 
     def camera_allowed(self) -> bool:
-        return self.desk.settings.kiosk_camera != "no"
+        return self.desk.settings.kiosk_camera != "no" and self.camera_present is not False
 
     def camera(self) -> DocumentCamera | None:
         """The document camera, made on first use; ``None`` when there is none to use."""
