@@ -217,7 +217,8 @@ class DocumentScreen(KioskScreen):
         instructions = self.tr("Ponga la hoja completa dentro del recuadro amarillo, sin sombras, "
                                "y toque «Tomar foto».")  # fmt: skip
         if camera is None or not self.camera_panel.open(camera, device, instructions):
-            self._camera_failed(self.tr("La cámara no está disponible."))
+            if not self._camera_broken:  # the camera's own words, when it said why, stay
+                self._camera_failed(self.tr("La cámara no está disponible."))
             return
         self._show_camera(True)
 
@@ -231,8 +232,9 @@ class DocumentScreen(KioskScreen):
         self._show_camera(False)
         self._camera_broken = True
         self.photo_button.hide()
-        use_scanner = self.tr("Use el escáner, por favor.")
-        self.banner.show_message(f"{message} {use_scanner}", "warning")
+        if "escáner" not in message:  # the camera's own message may already say so
+            message = f"{message} {self.tr('Use el escáner, por favor.')}"
+        self.banner.show_message(message, "warning")
 
     def _photo_taken(self, frame: QImage) -> None:
         self._show_camera(False)

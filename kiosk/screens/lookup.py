@@ -136,8 +136,13 @@ class LookupScreen(KioskScreen):
         camera = self.flow.camera()
         instructions = self.tr("Acerque el código QR de su ticket a la cámara.")
         device = self.flow.desk.settings.kiosk_camera
-        if camera is None or not self.camera_panel.open(camera, device, instructions):
-            self._camera_failed(self.tr("La cámara no está disponible."))
+        said: list[str] = []
+        self.camera_panel.failed.connect(said.append)
+        opened = camera is not None and self.camera_panel.open(camera, device, instructions)
+        self.camera_panel.failed.disconnect(said.append)
+        if not opened:
+            if not said:  # the camera's own words, when it said why, stay on the banner
+                self._camera_failed(self.tr("La cámara no está disponible."))
             return
         self.banner.forget()
         self.pages.setCurrentWidget(self.camera_panel)
