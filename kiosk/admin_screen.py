@@ -77,7 +77,8 @@ class AdminScreen(QWidget):
         self._idle.setInterval(idle_seconds * 1000)
         self._idle.timeout.connect(self.close_screen)
         self.pages = QStackedLayout(self)
-        self.pages.addWidget(self._pin_page())
+        self.pin_pad = self._pin_page()
+        self.pages.addWidget(self.pin_pad)
         self.pages.addWidget(self._panel_page())
         self.installEventFilter(self)
 
@@ -146,7 +147,7 @@ class AdminScreen(QWidget):
         self.refresh()
 
     def _set_pad_enabled(self, enabled: bool) -> None:
-        for button in self.pages.widget(0).findChildren(QPushButton):
+        for button in self.pin_pad.findChildren(QPushButton):
             button.setEnabled(enabled)
 
     # -- the panel ---------------------------------------------------------------------------
@@ -204,10 +205,9 @@ class AdminScreen(QWidget):
         self.printer_label.setText(self.tr("Impresora: ") + printer)
         self.scanner_label.setText(self.tr("Escáner: ") + scanner)
         self.sync_label.setText(self.tr("Sincronización: ") + sync)
-        while self.reprint_row.count():
-            item = self.reprint_row.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        while (item := self.reprint_row.takeAt(0)) is not None:
+            if (widget := item.widget()) is not None:
+                widget.deleteLater()
         for folio in recent:
             self.reprint_row.addWidget(self._button(folio, self._reprinter(folio)))
         if not recent:

@@ -20,13 +20,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QApplication, QStackedLayout, QWidget
 
-from kiosk.admin_pin import AdminPin
+from kiosk.first_welcome import FILING, LOOKUP, FirstWelcome
 from kiosk.lockdown import Lockdown
 from kiosk.out_of_service import OutOfService
+from kiosk.session import KioskSession, Screen, Timing, WipeReason
 from kiosk.watchdog import Watchdog
 from mailroom.config import Settings
 from mailroom.errors import OficialiaError
@@ -36,7 +48,6 @@ from mailroom.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from kiosk.admin_screen import AdminScreen
     from kiosk.desk import KioskDesk
-    from kiosk.session import KioskSession
     from kiosk.system_printer import SystemPrinter
     from kiosk.window import KioskWindow
 
@@ -123,12 +134,12 @@ class KioskShell(QWidget):
         self.exit_code = 0
         self.stack = QStackedLayout(self)
         self.stack.setStackingMode(QStackedLayout.StackingMode.StackOne)
+        # The welcome screen first, while the services open behind it (see first_welcome).
+        self.first_welcome = FirstWelcome(settings.office_name, self)
+        self.stack.addWidget(self.first_welcome)
         self.out_of_service = OutOfService(self)
         self.out_of_service.retry_requested.connect(self.start)
         self.stack.addWidget(self.out_of_service)
-        self.out_of_service.staff.setText("")
-        self.out_of_service.title.setText(self.tr("Un momento, por favor…"))
-        self.out_of_service.citizen.setText("")
         # The citizen's window has its own corner; this one serves "Fuera de servicio".
         self.corner = CornerPress(self)
         self.corner.held.connect(lambda: self.open_admin() if self.parts is None else None)
@@ -177,16 +188,17 @@ class KioskShell(QWidget):
         if isinstance(outcome, OficialiaError):
             self.show_out_of_service(outcome.message)
             return
-        desk = outcome
-        from kiosk.session import KioskSession, Timing
+        from kiosk.desk import KioskDesk  # noqa: F811 - at run time (above: for the type checker)
         from kiosk.window import KioskWindow
 
-        settings = desk.settings  # type: ignore[attr-defined]
+        assert isinstance(outcome, KioskDesk)
+        desk = outcome
+        settings = desk.settings
         timing = Timing(
             settings.kiosk_idle_seconds, settings.kiosk_warning_seconds, settings.kiosk_done_seconds
         )
         session = KioskSession(timing=timing, max_pages=settings.kiosk_max_pages)
-        window = KioskWindow(desk, self.runner, session, self, camera=self.options.camera)  # type: ignore[arg-type]
+        window = KioskWindow(desk, self.runner, session, self, camera=self.options.camera)
         window.admin_requested.connect(self.open_admin)
         if self.options.camera is None and settings.kiosk_camera != "no":
             window.flow.camera_present = _camera_present()
@@ -198,11 +210,12 @@ class KioskShell(QWidget):
             window.filing_registered.connect(
                 lambda filing: self.system_printer.print_pdf(filing.acuse_pdf)
             )
-        self.parts = KioskParts(desk, session, window)  # type: ignore[arg-type]
+        self.parts = KioskParts(desk, session, window)
         self.stack.addWidget(window)
         self.stack.setCurrentWidget(window)
         self.out_of_service.stop()
-        desk.start()  # type: ignore[attr-defined]
+        self._carry_out_first_choice(window)
+        desk.start()
         options = self.options
         self.runner.run(
             lambda context: _first_checks(desk, options, camera_ok),
@@ -210,6 +223,15 @@ class KioskShell(QWidget):
             on_success=self._checked,
             owner=self,
         )
+
+    def _carry_out_first_choice(self, window: KioskWindow) -> None:
+        """A citizen who tapped the first welcome screen is taken where they asked."""
+        choice, welcome = self.first_welcome.choice, window.screens[Screen.WELCOME]
+        self.first_welcome.forget()
+        if choice == FILING:
+            welcome.file_button.click()  # type: ignore[attr-defined]
+        elif choice == LOOKUP:
+            welcome.lookup_button.click()  # type: ignore[attr-defined]
 
     def _checked(self, problem: str | None) -> None:
         if problem:
@@ -226,8 +248,6 @@ class KioskShell(QWidget):
         self.out_of_service.show_problem(staff_message)
         self.stack.setCurrentWidget(self.out_of_service)
         if self.parts is not None:  # a fault found after start: the screens go, the desk closes
-            from kiosk.session import WipeReason
-
             parts, self.parts = self.parts, None
             parts.window.wipe(WipeReason.RESTART)
             self.stack.removeWidget(parts.window)
@@ -239,6 +259,7 @@ class KioskShell(QWidget):
 
     @Slot()
     def open_admin(self) -> None:
+        from kiosk.admin_pin import AdminPin
         from kiosk.admin_screen import AdminScreen
 
         if self.admin is not None and self.admin.isVisible():
@@ -342,6 +363,9 @@ class RunningKiosk:
         if self.shell.parts is not None:
             self.shell.parts.desk.close()
         QGuiApplication.clipboard().clear()
+        # Nothing of this kiosk lingers in the application: its windows, timers and filters go.
+        self.shell.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def open_kiosk(settings: Settings, options: StartOptions | None = None) -> RunningKiosk:

@@ -136,9 +136,10 @@ class DocumentCamera(QObject):
         if camera is not None:
             camera.errorOccurred.disconnect(self._camera_error)
             camera.stop()
-            self._session.setCamera(None)
+            self._session.setCamera(None)  # type: ignore[arg-type]  # nullptr: the stubs say no
         if self._input is not None:
-            self._session.setVideoFrameInput(None)  # detached before our reference goes
+            # Detached before our reference goes (nullptr, which PySide's stubs do not allow).
+            self._session.setVideoFrameInput(None)  # type: ignore[arg-type]
             self._input = None
         self._latest = None
         # The sink holds a frame too: the next citizen must not see the last one's sheet.

@@ -22,11 +22,12 @@ from kiosk.printer import PrinterError, PrinterState, PrinterStatus, ReceiptPrin
 from kiosk.privacy import PrivacyNotice, load_notice
 from kiosk.session import Answers
 from kiosk.ticket import TicketContent, render_ticket
+from mailroom.acuses import StoredAcuse
 from mailroom.capture.session import CaptureSession
 from mailroom.config import Settings
 from mailroom.errors import DuplicateDocument, OficialiaError
 from mailroom.intake_lookups import Catalogs, load_catalogs
-from mailroom.models import Addressee, Channel, NewFiling, Sender
+from mailroom.models import Addressee, Channel, Filing, NewFiling, Sender
 from mailroom.ocr.worker import OcrEngine
 from mailroom.tmpfiles import work_folder
 from mailroom.workstation import Workstation
@@ -148,8 +149,12 @@ class KioskDesk:
                 )
         finally:
             handoff.discard()
-        filing = outcome.registration.filing
-        digest = outcome.acuse.cadena_digest
+        return self._kiosk_filing(outcome.registration.filing, outcome.acuse, outcome.seal_problem)
+
+    def _kiosk_filing(
+        self, filing: Filing, acuse: StoredAcuse, seal_problem: str | None = None
+    ) -> KioskFiling:
+        digest = acuse.cadena_digest
         first = filing.documents[0] if filing.documents else None
         return KioskFiling(
             folio=filing.folio,
@@ -161,10 +166,10 @@ class KioskDesk:
             status_url=lookup.status_url(
                 self.settings.acuse_verification_url, filing.folio, digest
             ),
-            sealed=outcome.acuse.sealed,
+            sealed=acuse.sealed,
             subject=filing.subject,
-            acuse_pdf=outcome.acuse.pdf,
-            seal_problem=outcome.seal_problem,
+            acuse_pdf=acuse.pdf,
+            seal_problem=seal_problem,
         )
 
     # -- the receipt printer -----------------------------------------------------------------
@@ -209,21 +214,7 @@ class KioskDesk:
         from mailroom.filings import get_filing
 
         filing = get_filing(self.store.reader(), folio)
-        acuse = self.workstation.acuses.current(folio)
-        first = filing.documents[0] if filing.documents else None
-        digest = acuse.cadena_digest
-        return KioskFiling(
-            folio=filing.folio,
-            filing_id=filing.id,
-            received_at=filing.received_at,
-            pages=filing.pages_scanned,
-            document_sha256=first.sha256 if first else "",
-            check_code=lookup.check_code(digest),
-            status_url=lookup.status_url(self.settings.acuse_verification_url, folio, digest),
-            sealed=acuse.sealed,
-            subject=filing.subject,
-            acuse_pdf=acuse.pdf,
-        )
+        return self._kiosk_filing(filing, self.workstation.acuses.current(folio))
 
     def recent_folios(self, count: int = 5) -> list[str]:
         """This kiosk's last filings, newest first (the admin screen's reprint list)."""

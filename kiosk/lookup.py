@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import sqlite_utils
@@ -94,7 +95,7 @@ def find_by_qr(db: sqlite_utils.Database, text: str) -> FilingLookup:
     return _lookup(db, row)
 
 
-def _acuse_row(db: sqlite_utils.Database, folio: str) -> dict[str, object] | None:
+def _acuse_row(db: sqlite_utils.Database, folio: str) -> dict[str, Any] | None:
     return next(
         db.query(
             "SELECT f.uuid, f.folio, f.status, f.received_at, f.institutional_folio, "
@@ -106,7 +107,7 @@ def _acuse_row(db: sqlite_utils.Database, folio: str) -> dict[str, object] | Non
     )
 
 
-def _lookup(db: sqlite_utils.Database, row: dict[str, object]) -> FilingLookup:
+def _lookup(db: sqlite_utils.Database, row: dict[str, Any]) -> FilingLookup:
     uuid = str(row["uuid"])
     server = next(
         db.query(
@@ -128,13 +129,13 @@ def _lookup(db: sqlite_utils.Database, row: dict[str, object]) -> FilingLookup:
         status=_status_words(status, server),
         department=_department(db, uuid),
         last_change=max(datetime.fromisoformat(c) for c in changes),
-        institutional_folio=row["institutional_folio"] or None,  # type: ignore[arg-type]
+        institutional_folio=row["institutional_folio"] or None,
         last_sync=_moment(health.get("last_success_at")),
         note=str(server["note"]) if server else "",
     )
 
 
-def _status_words(status: FilingStatus, server: dict[str, object] | None) -> str:
+def _status_words(status: FilingStatus, server: dict[str, Any] | None) -> str:
     if server is not None and server["status"]:
         return str(server["status"]).replace("_", " ")
     return STATUS_LABELS[status]

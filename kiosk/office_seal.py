@@ -13,10 +13,15 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailroom.config import Settings
 from mailroom.errors import ConfigError
 from mailroom.store import Store
+
+if TYPE_CHECKING:
+    from mailroom.acuses import AcuseSigner
+    from mailroom.efirma_unlock import UnlockedEfirma
 
 EFIRMA_FOLDER = Path("kiosk") / "efirma"
 
@@ -53,7 +58,7 @@ class OfficeSeal:
         self.store = store
         self._clock = clock or (lambda: datetime.now(settings.zone))
         self._lock = threading.Lock()
-        self._opened: object | None = None
+        self._opened: UnlockedEfirma | None = None
         self._opened_on: datetime | None = None
         self.holder = ""
 
@@ -77,7 +82,7 @@ class OfficeSeal:
             self._opened_on = None
             self.holder = ""
 
-    def signer(self) -> object | None:
+    def signer(self) -> AcuseSigner | None:
         """The signer while open and before today's closing hour; closes it once past."""
         with self._lock:
             if self._opened is None or self._opened_on is None:
@@ -90,7 +95,7 @@ class OfficeSeal:
                 self._opened_on = None
                 self.holder = ""
                 return None
-            return self._opened.signer  # type: ignore[attr-defined]
+            return self._opened.signer
 
     @property
     def is_open(self) -> bool:

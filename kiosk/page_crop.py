@@ -245,7 +245,7 @@ def _check_in_view(region: _Region, size: tuple[int, int]) -> None:
 def _outline(region: _Region, factor: int) -> list[tuple[float, float]]:
     """The corners of each row's end pixels, in the full photo's pixels: the region's extreme
     points in any direction are among them."""
-    points = []
+    points: list[tuple[float, float]] = []
     for row, (start, end) in region.rows.items():
         for x in (start, end):
             points += [(x * factor, row * factor), (x * factor, (row + 1) * factor)]
@@ -336,6 +336,6 @@ def _straightened(
     )
     # Image.rotate with expand keeps the centre in the centre of the larger image.
     middle_x, middle_y = turned.width / 2, turned.height / 2
-    inner = (left + factor, top + factor, right - factor, bottom - factor)
-    crop = (middle_x + inner[0], middle_y + inner[1], middle_x + inner[2], middle_y + inner[3])
-    return turned.crop(tuple(round(edge) for edge in crop))
+    edges = (left + factor, top + factor, right - factor, bottom - factor)
+    crop = (middle_x + edges[0], middle_y + edges[1], middle_x + edges[2], middle_y + edges[3])
+    return turned.crop((round(crop[0]), round(crop[1]), round(crop[2]), round(crop[3])))

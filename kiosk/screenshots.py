@@ -270,7 +270,6 @@ def shoot(out_dir: Path, work_dir: Path, only: Sequence[str] = SCREENS) -> Kiosk
             _drive(shooter, only)
         finally:
             running.close()
-            running.shell.deleteLater()
             settle()
     finally:
         demo.close()

@@ -160,8 +160,7 @@ class KioskWindow(QWidget):
         self._watcher = PresenceWatcher(self)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start()
+        self._timer.timeout.connect(self._tick)  # runs while the window shows
         self.flow.filing_registered.connect(self.filing_registered)
         self.flow.moved.connect(self._show_current)
         self.flow.busy_changed.connect(lambda busy: self._update_chrome())
@@ -325,9 +324,11 @@ class KioskWindow(QWidget):
     def showEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)  # type: ignore[arg-type]
         QApplication.instance().installEventFilter(self._watcher)  # type: ignore[union-attr]
+        self._timer.start()
 
     def hideEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         # Off the application as soon as the window is not shown: a filter left behind would
         # see every event of every later window, in Python.
         QApplication.instance().removeEventFilter(self._watcher)  # type: ignore[union-attr]
+        self._timer.stop()
         super().hideEvent(event)  # type: ignore[arg-type]

@@ -6,8 +6,8 @@ import pytest
 
 from kiosk.session import (
     FILING_STEPS,
-    IdleAction,
     Identity,
+    IdleAction,
     KioskSession,
     Receipt,
     Screen,

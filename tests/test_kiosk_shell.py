@@ -174,7 +174,8 @@ def test_a_damaged_data_folder_shows_out_of_service_never_a_traceback(
     running = kiosk_app.open_kiosk(settings, kiosk_app.StartOptions(full_screen=False))
     try:
         notice = running.shell.out_of_service
-        qtbot.waitUntil(lambda: notice.title.text() == "Fuera de servicio", timeout=20_000)
+        qtbot.waitUntil(lambda: running.shell.stack.currentWidget() is notice, timeout=20_000)
+        assert notice.title.text() == "Fuera de servicio"
         assert running.shell.parts is None
         assert "ventanilla" in notice.citizen.text()
         assert notice.staff.text().startswith("Para el personal: ")
@@ -249,7 +250,8 @@ def test_no_scanner_and_no_camera_is_out_of_service(qtbot, data_dir: Path, sane_
     running = kiosk_app.open_kiosk(settings, kiosk_app.StartOptions(full_screen=False))
     try:
         notice = running.shell.out_of_service
-        qtbot.waitUntil(lambda: notice.title.text() == "Fuera de servicio", timeout=30_000)
+        qtbot.waitUntil(lambda: running.shell.stack.currentWidget() is notice, timeout=30_000)
+        assert notice.title.text() == "Fuera de servicio"
         assert "no-existe:7" in notice.staff.text()
         assert running.shell.parts is None
     finally:
@@ -278,3 +280,25 @@ def test_a_system_printer_that_does_not_exist_is_said(qtbot) -> None:  # type: i
     with qtbot.waitSignal(printer.failed) as failed:
         assert not printer.print_pdf(b"%PDF-1.4")
     assert "Impresora-Inexistente" in failed.args[0]
+
+
+def test_the_welcome_shows_at_once_and_an_early_tap_is_carried_out(
+    qtbot, data_dir: Path, sane_test
+) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(data_dir, scanner="sane:test:0", office_name="Oficialía de Ñuñoa")
+    running = kiosk_app.open_kiosk(settings, kiosk_app.StartOptions(full_screen=False))
+    try:
+        first = running.shell.first_welcome
+        assert running.shell.stack.currentWidget() is first  # before any service is open
+        assert running.parts is None
+        qtbot.mouseClick(first.file_button, Qt.MouseButton.LeftButton)
+        assert first.prompt.text() == "Un momento, por favor…"
+        qtbot.waitUntil(lambda: running.parts is not None, timeout=30_000)
+        parts = running.parts
+        assert parts is not None
+        from kiosk.session import Screen
+
+        assert parts.session.screen is Screen.PRIVACY  # where the citizen asked to go
+        assert first.choice == ""
+    finally:
+        running.close()

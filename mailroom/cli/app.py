@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +42,26 @@ def add_app_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 def main_app(argv: list[str]) -> int:
     """``oficialia [--data-dir X] mailroom [--demo] [--data-dir X]`` without the rest of the
     command line (see ``mailroom.entry``); errors end as ``mailroom.cli.main`` ends them."""
+    return run_alone(argv, add_app_commands, lambda args: load_settings(args.data_dir))
+
+
+def run_alone(
+    argv: list[str],
+    add_commands: Callable[[Any, argparse.ArgumentParser], None],
+    settings_for: Callable[[argparse.Namespace], Settings],
+) -> int:
+    """Parse and run one app's command (``mailroom``, ``kiosk``) with only its own parser, so
+    starting an app does not import the whole command line; ends as ``mailroom.cli.main``."""
     from mailroom.errors import OficialiaError
 
     parser = argparse.ArgumentParser(prog="oficialia")
     parser.add_argument("--data-dir")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    add_app_commands(parser.add_subparsers(dest="command", required=True), common)
+    add_commands(parser.add_subparsers(dest="command", required=True), common)
     args = parser.parse_args(argv)
     try:
-        return cmd_mailroom(args, None, load_settings(args.data_dir))
+        return int(args.handler(args, None, settings_for(args)))
     except OficialiaError as error:
         print(f"Error: {error.message}", file=sys.stderr)
         return error.exit_code

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mailroom.cli.app import NO_DISPLAY_EXIT
 from mailroom.config import Settings, load_settings
-
-NO_DISPLAY_EXIT = 69  # EX_UNAVAILABLE
 
 NO_DISPLAY_MESSAGE = (
     "No hay pantalla: el quiosco necesita una sesión gráfica (no se encontró DISPLAY ni "
@@ -50,24 +49,11 @@ def add_kiosk_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main_kiosk(argv: list[str]) -> int:
-    """``oficialia [--data-dir X] kiosk [--demo]`` without the rest of the command line (see
-    ``mailroom.entry``); errors end as ``mailroom.cli.main`` ends them."""
-    from mailroom.errors import OficialiaError
+    """``oficialia [--data-dir X] kiosk …`` without the rest of the command line (see
+    ``mailroom.entry``)."""
+    from mailroom.cli.app import run_alone
 
-    parser = argparse.ArgumentParser(prog="oficialia")
-    parser.add_argument("--data-dir")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    add_kiosk_commands(parser.add_subparsers(dest="command", required=True), common)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args, None, _settings(args)))
-    except OficialiaError as error:
-        print(f"Error: {error.message}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("Interrumpido.", file=sys.stderr)
-        return 130
+    return run_alone(argv, add_kiosk_commands, _settings)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
