@@ -7,8 +7,10 @@ the same run, as median and worst of several runs.
    paint. The kiosk's driver runs ``oficialia --data-dir DATA kiosk`` (``mailroom.entry`` →
    ``run_kiosk``, full screen) on a data folder made by one earlier start (a kiosk's daily
    power-on), watching from outside: it wraps ``kiosk.app.open_kiosk`` to put an event filter on
-   the shell and, once ``KioskShell.parts`` is set, on the welcome screen. Baseline: a bare
-   PySide6 ``QWidget`` shown full screen, start to first paint. Target: ≤ 2× the baseline.
+   the first welcome (``kiosk.first_welcome``: what a citizen sees and may already tap) and,
+   once ``KioskShell.parts`` is set, on the real welcome screen (services open: a tap is answered
+   at once). Baseline: a bare PySide6 ``QWidget`` shown full screen, start to first paint.
+   Target: first welcome ≤ 2× the baseline; the time until the real one is printed beside it.
 2. «Registrar» → the receipt's cut at the printer, for a 3-page scan: ``open_kiosk`` (so
    ``desk.start()`` runs OCR in the background; the device is not enrolled) on a fresh demo
    profile per run (the demo e.firma open: the acuse is sealed), SANE's ``test`` scanner, the
@@ -80,7 +82,7 @@ LOAD_FILINGS = 3
 IDLE_SECONDS = 3.0  # about as long as the feeder's ten sheets take to show
 # Gray squares a page clean-up tells from blank; each read delayed as a real feeder's pace.
 SANE_TEST_OPTIONS = 'test-picture "Grid"\nread-delay true\nread-delay-duration 50000\n'
-STEPS = ("imported", "shell", "desk", "screens", "welcome")
+STEPS = ("imported", "first welcome", "desk", "screens", "welcome")
 KIOSK_CONFIG = f'# bench/kiosk.py\ndevice = "K01"\nscanner = "{SCANNER}"\nkiosk_camera = "no"\n'
 
 
@@ -226,7 +228,7 @@ def open_watched(settings, options=None):
     running = opened(settings, options)
     shell = running.shell
     shell.bench_watch = watch = Watch(shell, "welcome")
-    watch.watch(shell, "shell")
+    watch.watch(shell.first_welcome, "first welcome")
     shell.parts_ready.connect(lambda outcome: started(watch, shell))
     # on the starting thread, as it emits: the desk is open (modules imported, store opened)
     direct = Qt.ConnectionType.DirectConnection
@@ -275,19 +277,20 @@ def start_figures(work: Path, runs: int, warm_up: bool) -> bool:
     for _ in range(runs):  # alternating, so that a noisy moment hits both
         kiosk.append(time_child(KIOSK_CHILD, str(data)))
         bare.append(time_child(BARE_CHILD)["welcome"])
-    welcome = [times["welcome"] for times in kiosk]
-    ratio = statistics.median(welcome) / statistics.median(bare)
+    shown = [times["first welcome"] for times in kiosk]
+    ready = [times["welcome"] for times in kiosk]
+    ratio = statistics.median(shown) / statistics.median(bare)
     met = ratio <= TARGET_START_RATIO
     print(
-        f"kiosk start to welcome: {seconds(welcome)} vs bare window "
+        f"kiosk start to the welcome a citizen sees: {seconds(shown)} vs bare window "
         f"{statistics.median(bare):.2f} s → {ratio:.1f}× (target ≤ {TARGET_START_RATIO:g}×: "
-        f"{verdict(met)})"
+        f"{verdict(met)}); its services ready (real welcome painted): {seconds(ready)}"
     )
     steps = {step: statistics.median(times.get(step, 0.0) for times in kiosk) for step in STEPS}
     print(
-        f"    kiosk: {runs_list(welcome)}; medians: kiosk.app imported {steps['imported']:.2f} s, "
-        f"shell («Un momento, por favor…») painted {steps['shell']:.2f} s, desk open (on its "
-        f"thread) {steps['desk']:.2f} s, screens built {steps['screens']:.2f} s, welcome painted "
+        f"    kiosk: {runs_list(shown)}; medians: kiosk.app imported {steps['imported']:.2f} s, "
+        f"first welcome painted {steps['first welcome']:.2f} s, desk open (on its thread) "
+        f"{steps['desk']:.2f} s, screens built {steps['screens']:.2f} s, real welcome painted "
         f"{steps['welcome']:.2f} s"
     )
     print(f"    bare full-screen QWidget, start to first paint: {runs_list(bare)}")

@@ -41,7 +41,15 @@ def write_scan_pdf(pages: Sequence[CleanPage], path: Path) -> Path:
         )
     encoded = [_encoded(page) for page in pages]
     try:
-        pdf = img2pdf.convert(encoded, rotation=img2pdf.Rotation.ifvalid)
+        pdf = img2pdf.convert(
+            encoded,
+            rotation=img2pdf.Rotation.ifvalid,
+            # The same pages make the same bytes: no dates, and img2pdf's own writer (pikepdf's
+            # adds a random /ID), so paper scanned twice is the same document to the duplicate
+            # check; the filing keeps when it was received.
+            nodate=True,
+            engine=img2pdf.Engine.internal,
+        )
     except (img2pdf.ImageOpenError, img2pdf.PdfTooLargeError, ValueError) as error:
         raise InvalidInput(
             f"No se pudo armar el PDF de la digitalización: {error}.", field="pages"
