@@ -61,11 +61,20 @@ bench: setup
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla
 # del quiosco»), from the kiosk's demo profile in build/capturas-quiosco; on Qt's real xcb
-# platform under Xvfb. Either fails when a text on a screen is cut.
+# platform under Xvfb. Either fails when a text on a screen is cut. The kiosk's screens are made in
+# Spanish and English, normal, large text and high contrast, each measured (kiosk.audit), into
+# build/capturas-quiosco-todas; the README's (Spanish, normal, and three others) are copied.
 screenshots: setup
 	@bash installer/system-packages.sh xvfb xauth
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m mailroom.ui.screenshots resources/screenshots
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m kiosk.screenshots resources/screenshots
+	rm -rf build/capturas-quiosco-todas
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m kiosk.screenshots build/capturas-quiosco-todas
+	cp build/capturas-quiosco-todas/quiosco-*.png resources/screenshots/
+	rm -f resources/screenshots/quiosco-*-en-*.png resources/screenshots/quiosco-*-grande.png \
+	  resources/screenshots/quiosco-*-contraste.png resources/screenshots/quiosco-*-en.png
+	cp build/capturas-quiosco-todas/quiosco-revision-grande.png \
+	  build/capturas-quiosco-todas/quiosco-identidad-contraste.png \
+	  build/capturas-quiosco-todas/quiosco-bienvenida-en.png resources/screenshots/
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -16,6 +16,12 @@ packages=(
   # The kiosk: QtMultimedia (camera) does not import without libpulse0 (missing on a clean
   # Debian 12); the receipt printer over USB goes through libusb.
   libpulse0 libusb-1.0-0
+  # The kiosk's spoken guidance: Qt's speech plugin talks to speech-dispatcher, which speaks
+  # with espeak-ng (its Latin-American Spanish voice is es-419).
+  speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
+  # The on-screen keyboard's tests run on a real X server (xcb): offscreen lets the keyboard's
+  # window take the focus, which hides the very bug they look for.
+  xvfb xauth
   # SANE and its `test` backend for scanner capture; python-sane has no wheel and is compiled
   # against libsane at `pip install` (libc6-dev: gcc alone does not bring the C headers when
   # recommends are skipped).

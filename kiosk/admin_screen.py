@@ -38,7 +38,7 @@ RECENT_RECEIPTS = 5
 
 STYLE = """
 QWidget#administracion { background: #eceff1; }
-QLabel { font-size: 26px; color: #102027; }
+QLabel { font-size: 28px; color: #102027; }
 QLabel#titulo { font-size: 44px; font-weight: bold; }
 QLabel#puntos { font-size: 56px; letter-spacing: 12px; }
 QLabel#aviso { color: #b71c1c; }
@@ -47,7 +47,7 @@ QPushButton { font-size: 28px; min-height: 72px; min-width: 120px; padding: 8px 
 QPushButton:pressed { background: #cfd8dc; }
 QPushButton:disabled { border-color: #9e9e9e; color: #757575; background: #eeeeee; }
 QLineEdit { font-size: 28px; min-height: 64px; padding: 4px 16px; border: 3px solid #546e7a;
-    border-radius: 10px; background: #ffffff; }
+    border-radius: 10px; background: #ffffff; placeholder-text-color: #37474f; }
 """
 
 
@@ -95,6 +95,7 @@ class AdminScreen(QWidget):
         layout.addWidget(self.dots)
         layout.addWidget(self.pin_message)
         pad = QGridLayout()
+        pad.setSpacing(12)  # apart enough that a finger does not press two keys
         for index, digit in enumerate("123456789"):
             pad.addWidget(self._button(digit, self._digit(digit)), index // 3, index % 3)
         pad.addWidget(self._button(self.tr("Borrar"), self._erase), 3, 0)
@@ -156,6 +157,7 @@ class AdminScreen(QWidget):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(160, 60, 160, 60)
+        layout.setSpacing(16)  # no two buttons closer than 8 px (the kiosk's audit)
         layout.addWidget(_label(self.tr("Administración del quiosco"), "titulo"))
         self.printer_label = _label(self.tr("Impresora: revisando…"))
         self.scanner_label = _label(self.tr("Escáner: revisando…"))
@@ -175,6 +177,7 @@ class AdminScreen(QWidget):
         self.test_button = self._button(self.tr("Imprimir ticket de prueba"), self._print_test)
         layout.addLayout(_row(self.test_button))
         self.reprint_row = QHBoxLayout()
+        self.reprint_row.setSpacing(16)
         layout.addWidget(_label(self.tr("Reimprimir el ticket de:")))
         layout.addLayout(self.reprint_row)
         layout.addWidget(self.message)
@@ -334,6 +337,7 @@ def _label(text: str, name: str = "") -> QLabel:
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
     row = QHBoxLayout()
+    row.setSpacing(16)
     for widget in widgets:
         row.addWidget(widget)
     return row

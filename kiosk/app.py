@@ -36,6 +36,7 @@ from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QApplication, QStackedLayout, QWidget
 
 from kiosk.first_welcome import FILING, LOOKUP, FirstWelcome
+from kiosk.keyboard import prepare_environment
 from kiosk.lockdown import Lockdown
 from kiosk.out_of_service import OutOfService
 from kiosk.session import KioskSession, Screen, Timing, WipeReason
@@ -370,6 +371,7 @@ class RunningKiosk:
 
 def open_kiosk(settings: Settings, options: StartOptions | None = None) -> RunningKiosk:
     """The shell shown and its start under way (``run_kiosk`` then enters the event loop)."""
+    prepare_environment()  # the on-screen keyboard: before the application reads it
     app = application()
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     pool = QThreadPool()

@@ -34,6 +34,9 @@ from PySide6.QtMultimedia import (
     QVideoSink,
 )
 
+from kiosk.i18n import citizen_text
+from kiosk.wording import QT_TRANSLATE_NOOP
+
 log = logging.getLogger(__name__)
 
 PREVIEW_RATE = 15
@@ -45,11 +48,16 @@ STALL_SECONDS = 6.0
 CAMERA_OFF = "no"
 """The ``kiosk_camera`` setting that means the kiosk has no camera to use."""
 
-NO_CAMERA = "No se encontró la cámara. Use el escáner o pida ayuda en la ventanilla."
-CAMERA_DISABLED = (
-    "La cámara está desactivada en este quiosco. Use el escáner o pida ayuda en la ventanilla."
+NO_CAMERA = QT_TRANSLATE_NOOP(
+    "DocumentCamera", "No se encontró la cámara. Use el escáner o pida ayuda en la ventanilla."
 )
-CAMERA_STOPPED = "La cámara dejó de responder. Use el escáner o pida ayuda en la ventanilla."
+CAMERA_DISABLED = QT_TRANSLATE_NOOP(
+    "DocumentCamera",
+    "La cámara está desactivada en este quiosco. Use el escáner o pida ayuda en la ventanilla.",
+)
+CAMERA_STOPPED = QT_TRANSLATE_NOOP(
+    "DocumentCamera", "La cámara dejó de responder. Use el escáner o pida ayuda en la ventanilla."
+)
 
 
 def camera_names() -> list[str]:
@@ -100,12 +108,12 @@ class DocumentCamera(QObject):
         with ``failed`` emitted, when there is none to start."""
         self.stop()
         if device.strip().casefold() == CAMERA_OFF:
-            self.failed.emit(CAMERA_DISABLED)
+            self.failed.emit(citizen_text(CAMERA_DISABLED))
             return False
         found = find_camera(device)
         if found is None:
             log.info("no hay cámara que coincida con %r entre %s", device, camera_names())
-            self.failed.emit(NO_CAMERA)
+            self.failed.emit(citizen_text(NO_CAMERA))
             return False
         camera = QCamera(found)  # no parent: stop() drops the last reference, freeing the device
         camera.errorOccurred.connect(self._camera_error)
@@ -196,4 +204,4 @@ class DocumentCamera(QObject):
 
     def _fail(self) -> None:
         self.stop()
-        self.failed.emit(CAMERA_STOPPED)
+        self.failed.emit(citizen_text(CAMERA_STOPPED))

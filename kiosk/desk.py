@@ -22,6 +22,7 @@ from kiosk.printer import PrinterError, PrinterState, PrinterStatus, ReceiptPrin
 from kiosk.privacy import PrivacyNotice, load_notice
 from kiosk.session import Answers
 from kiosk.ticket import TicketContent, render_ticket
+from kiosk.wording import QT_TRANSLATE_NOOP, Wording
 from mailroom.acuses import StoredAcuse
 from mailroom.capture.session import CaptureSession
 from mailroom.config import Settings
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 
 DUPLICATE_REASON = (
     "Presentado en el quiosco: el mismo documento ya estaba registrado con otro folio."
+)
+
+NOT_REGISTERED = QT_TRANSLATE_NOOP(
+    "KioskDesk",
+    "Su escrito no se pudo registrar. Inténtelo de nuevo o entréguelo en la ventanilla.",
 )
 
 NO_PRINTER = PrinterStatus(
@@ -296,8 +302,10 @@ def new_filing(answers: Answers, settings: Settings) -> NewFiling:
     )
 
 
-def describe_error(error: BaseException) -> str:
-    """A Spanish sentence for any failure the window shows."""
-    if isinstance(error, OficialiaError):
-        return error.message
-    return "Ocurrió un error inesperado. Su escrito no se registró; inténtelo de nuevo."
+def describe_error(error: BaseException) -> Wording | OficialiaError:
+    """What the window says of a failed registration: a message of the kiosk's catalogue (the
+    citizen may read another language); the services' own words, for staff, go to the log."""
+    if isinstance(error, OficialiaError) and isinstance(error.details.get("wording"), Wording):
+        return error
+    log.warning("the citizen's filing was not registered: %s", error)
+    return NOT_REGISTERED

@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import sqlite_utils
 
-from mailroom.errors import InvalidInput, NotFound
+from kiosk.wording import QT_TRANSLATE_NOOP, refusal
+from mailroom.errors import NotFound
 from mailroom.models import STATUS_LABELS, FilingStatus
 from mailroom.receipt.acuse import verification_url
 
@@ -29,9 +30,29 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TYPO = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
 
-NOT_FOUND_MESSAGE = (
+NOT_FOUND = QT_TRANSLATE_NOOP(
+    "FilingLookup",
     "No encontramos un trámite con ese folio y ese código. Revise los dos en su ticket "
-    "o pregunte en ventanilla."
+    "o pregunte en ventanilla.",
+)
+NOT_FOUND_MESSAGE = NOT_FOUND.source
+LOOKUP_FAILED = QT_TRANSLATE_NOOP(
+    "FilingLookup",
+    "No pudimos buscar su trámite en este momento. Inténtelo más tarde o pregunte en ventanilla.",
+)
+STATUS_WORDS = (
+    QT_TRANSLATE_NOOP("FilingStatus", "borrador"),
+    QT_TRANSLATE_NOOP("FilingStatus", "registrada"),
+    QT_TRANSLATE_NOOP("FilingStatus", "turnada"),
+    QT_TRANSLATE_NOOP("FilingStatus", "recibida por el área"),
+    QT_TRANSLATE_NOOP("FilingStatus", "en trámite"),
+    QT_TRANSLATE_NOOP("FilingStatus", "atendida"),
+    QT_TRANSLATE_NOOP("FilingStatus", "archivada"),
+    QT_TRANSLATE_NOOP("FilingStatus", "cancelada"),
+)
+"""``mailroom.models.STATUS_LABELS`` in the catalogue: the result screen shows them translated."""
+NOT_OURS = QT_TRANSLATE_NOOP(
+    "FilingLookup", "Ese código QR no es de un acuse de esta oficina. Use el QR de su ticket."
 )
 
 
@@ -72,9 +93,7 @@ def parse_status_url(text: str) -> tuple[str, str]:
     folio = (query.get("folio") or [""])[0]
     digest = (query.get("digest") or [""])[0]
     if not folio or len(digest) != 64:
-        raise InvalidInput(
-            "Ese código QR no es de un acuse de esta oficina. Use el QR de su ticket.", field="qr"
-        )
+        raise refusal(NOT_OURS, "qr")
     return folio, digest
 
 
@@ -83,7 +102,7 @@ def find_by_code(db: sqlite_utils.Database, folio: str, code: str) -> FilingLook
     if row is None or not hmac.compare_digest(
         check_code(row["cadena_digest"]), normalized_code(code)
     ):
-        raise NotFound(NOT_FOUND_MESSAGE)
+        raise NotFound(NOT_FOUND_MESSAGE, wording=NOT_FOUND)
     return _lookup(db, row)
 
 
@@ -91,7 +110,7 @@ def find_by_qr(db: sqlite_utils.Database, text: str) -> FilingLookup:
     folio, digest = parse_status_url(text)
     row = _acuse_row(db, folio)
     if row is None or not hmac.compare_digest(row["cadena_digest"], digest):
-        raise NotFound(NOT_FOUND_MESSAGE)
+        raise NotFound(NOT_FOUND_MESSAGE, wording=NOT_FOUND)
     return _lookup(db, row)
 
 

@@ -17,8 +17,8 @@ QWidget#fueraDeServicio { background: #1b1b1b; }
 QLabel { color: #ffffff; }
 QLabel#titulo { font-size: 72px; font-weight: bold; }
 QLabel#ciudadano { font-size: 36px; }
-QLabel#personal { font-size: 26px; color: #ffd54f; }
-QLabel#reintento { font-size: 24px; color: #bdbdbd; }
+QLabel#personal { font-size: 28px; color: #ffd54f; }
+QLabel#reintento { font-size: 28px; color: #bdbdbd; }
 """
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFilter, ImageStat
 
+from kiosk.wording import QT_TRANSLATE_NOOP
 from mailroom.errors import OficialiaError
 
 WORKING_SIDE = 480
@@ -46,21 +47,25 @@ MAX_TURN = 45.0
 """Turns searched either way: any lie of a rectangle, so a sheet turned further comes out
 lying sideways, which the capture's orientation check puts upright."""
 
-NO_PAGE = (
-    "No se ve una hoja completa en la foto. Coloque la hoja dentro del recuadro y vuelva a tomarla."
+NO_PAGE = QT_TRANSLATE_NOOP(
+    "PageCrop",
+    "No se ve una hoja completa en la foto. Coloque la hoja dentro del recuadro y "
+    "vuelva a tomarla.",
 )
-PAGE_CUT_OFF = (
-    "La hoja se sale de la foto. Colóquela completa dentro del recuadro y vuelva a tomarla."
+PAGE_CUT_OFF = QT_TRANSLATE_NOOP(
+    "PageCrop",
+    "La hoja se sale de la foto. Colóquela completa dentro del recuadro y vuelva a tomarla.",
 )
-PAGE_TOO_SMALL = (
+PAGE_TOO_SMALL = QT_TRANSLATE_NOOP(
+    "PageCrop",
     "La hoja se ve muy pequeña en la foto. Colóquela dentro del recuadro, debajo de la cámara, "
-    "y vuelva a tomarla."
+    "y vuelva a tomarla.",
 )
-PHOTO_TOO_LARGE = (
-    "La foto es demasiado grande para procesarla ({megapixels} megapíxeles; el máximo es "
-    "{limit}). Pida ayuda en la ventanilla."
+PHOTO_TOO_LARGE = QT_TRANSLATE_NOOP(
+    "PageCrop",
+    "La foto es muy grande: tiene %1 megapíxeles y el máximo es %2. Pida ayuda en la ventanilla.",
 )
-NOT_A_PHOTO = "No se pudo leer la foto. Vuelva a tomarla."
+NOT_A_PHOTO = QT_TRANSLATE_NOOP("PageCrop", "No se pudo leer la foto. Vuelva a tomarla.")
 
 _BRIGHT_RUN = re.compile(rb"\xff+")
 _SOFTEN = 1.5  # working pixels: wider than the grain and the text strokes, narrower than a margin
@@ -110,12 +115,12 @@ def crop_page(photo: Image.Image, *, max_megapixels: int = 40) -> CroppedPage:
     mask = _bright_mask(small.convert("L"))
     region = _largest_region(mask)
     if region is None:
-        raise PhotoError(NO_PAGE, reason="sin_hoja")
+        raise PhotoError(str(NO_PAGE), wording=NO_PAGE, reason="sin_hoja")
     _check_in_view(region, mask.size)
     hull = _convex_hull(_outline(region, factor))
     angle = _levelling_turn(hull)
     if region.area * factor * factor / _box_area(hull, angle) < MIN_FILL:
-        raise PhotoError(NO_PAGE, reason="sin_forma_de_hoja")
+        raise PhotoError(str(NO_PAGE), wording=NO_PAGE, reason="sin_forma_de_hoja")
     background = _desk_colour(small, mask)
     left, top, right, bottom = (edge * factor for edge in region.bounds())
     box = (left, top, min(right, photo.width), min(bottom, photo.height))
@@ -125,18 +130,22 @@ def crop_page(photo: Image.Image, *, max_megapixels: int = 40) -> CroppedPage:
 
 def _decoded(photo: Image.Image, max_megapixels: int) -> Image.Image:
     if not isinstance(photo, Image.Image):
-        raise PhotoError(NOT_A_PHOTO, reason="no_es_imagen", kind=type(photo).__name__)
+        raise PhotoError(
+            str(NOT_A_PHOTO), wording=NOT_A_PHOTO, reason="no_es_imagen", kind=type(photo).__name__
+        )
     megapixels = photo.width * photo.height / 1_000_000
     if megapixels > max_megapixels:
-        message = PHOTO_TOO_LARGE.format(megapixels=round(megapixels), limit=max_megapixels)
-        raise PhotoError(message, reason="demasiado_grande", size=photo.size)
+        wording = PHOTO_TOO_LARGE.filled(round(megapixels), max_megapixels)
+        raise PhotoError(str(wording), wording=wording, reason="demasiado_grande", size=photo.size)
     try:
         photo.load()
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         # Pillow reports a truncated or damaged file with whichever exception its decoder hit.
-        raise PhotoError(NOT_A_PHOTO, reason="no_se_pudo_leer", error=error) from error
+        raise PhotoError(
+            str(NOT_A_PHOTO), wording=NOT_A_PHOTO, reason="no_se_pudo_leer", error=error
+        ) from error
     if photo.width < _CLEAN * 4 or photo.height < _CLEAN * 4:
-        raise PhotoError(NO_PAGE, reason="sin_hoja", size=photo.size)
+        raise PhotoError(str(NO_PAGE), wording=NO_PAGE, reason="sin_hoja", size=photo.size)
     return photo if photo.mode in ("RGB", "L") else photo.convert("RGB")
 
 
@@ -145,7 +154,9 @@ def _bright_mask(gray: Image.Image) -> Image.Image:
     soft = gray.filter(ImageFilter.GaussianBlur(_SOFTEN))
     threshold, contrast = _otsu(soft.histogram())
     if contrast < MIN_CONTRAST:
-        raise PhotoError(NO_PAGE, reason="sin_contraste", contrast=round(contrast))
+        raise PhotoError(
+            str(NO_PAGE), wording=NO_PAGE, reason="sin_contraste", contrast=round(contrast)
+        )
     mask = soft.point(lambda value: 255 if value > threshold else 0)
     closed = _erode(_dilate(mask))  # text holes filled
     return _dilate(_erode(closed))  # specks on the desk gone
@@ -234,12 +245,19 @@ def _check_in_view(region: _Region, size: tuple[int, int]) -> None:
     left, top, right, bottom = region.bounds()
     touched = (left == 0) + (top == 0) + (right == size[0]) + (bottom == size[1])
     if touched > MAX_BORDERS_TOUCHED:
-        raise PhotoError(PAGE_CUT_OFF, reason="hoja_cortada", borders=touched)
+        raise PhotoError(
+            str(PAGE_CUT_OFF), wording=PAGE_CUT_OFF, reason="hoja_cortada", borders=touched
+        )
     share = region.area / (size[0] * size[1])
     if share < MIN_SHEET_SHARE:
-        raise PhotoError(NO_PAGE, reason="sin_hoja", share=round(share, 3))
+        raise PhotoError(str(NO_PAGE), wording=NO_PAGE, reason="sin_hoja", share=round(share, 3))
     if share < MIN_PAGE_SHARE:
-        raise PhotoError(PAGE_TOO_SMALL, reason="hoja_pequena", share=round(share, 3))
+        raise PhotoError(
+            str(PAGE_TOO_SMALL),
+            wording=PAGE_TOO_SMALL,
+            reason="hoja_pequena",
+            share=round(share, 3),
+        )
 
 
 def _outline(region: _Region, factor: int) -> list[tuple[float, float]]:

@@ -37,6 +37,7 @@ from typing import Any
 from PIL import Image
 
 from kiosk.ticket import RECEIPT_WIDTH_PX
+from kiosk.wording import QT_TRANSLATE_NOOP
 from mailroom.errors import OficialiaError
 
 log = logging.getLogger(__name__)
@@ -67,17 +68,26 @@ class PrinterState(StrEnum):
     SIN_IMPRESORA = "sin_impresora"
 
 
-_NO_TICKET = "Puede entregar su escrito; al final anote o fotografíe su folio."
-_CITIZEN_MESSAGES = {
+_CITIZEN_MESSAGES = {  # the Spanish source of each; a screen translates it (context below)
     PrinterState.LISTA: "",
     PrinterState.POCO_PAPEL: "",  # it still prints: nothing for the citizen to do
-    PrinterState.SIN_PAPEL: f"La impresora de tickets no tiene papel. {_NO_TICKET}",
-    PrinterState.TAPA_ABIERTA: f"La impresora de tickets tiene la tapa abierta. {_NO_TICKET}",
-    PrinterState.FUERA_DE_LINEA: f"La impresora de tickets no está disponible. {_NO_TICKET}",
-    PrinterState.SIN_RESPUESTA: f"La impresora de tickets no responde. {_NO_TICKET}",
-    PrinterState.SIN_IMPRESORA: "Este quiosco no imprime tickets: al final anote o fotografíe "
-    "su folio.",
-}
+    PrinterState.SIN_PAPEL: QT_TRANSLATE_NOOP("TicketPrinter",
+        "La impresora de tickets no tiene papel. Puede entregar su escrito; al final anote o "
+        "fotografíe su folio.").source,
+    PrinterState.TAPA_ABIERTA: QT_TRANSLATE_NOOP("TicketPrinter",
+        "La impresora de tickets tiene la tapa abierta. Puede entregar su escrito; al final "
+        "anote o fotografíe su folio.").source,
+    PrinterState.FUERA_DE_LINEA: QT_TRANSLATE_NOOP("TicketPrinter",
+        "La impresora de tickets no está disponible. Puede entregar su escrito; al final anote "
+        "o fotografíe su folio.").source,
+    PrinterState.SIN_RESPUESTA: QT_TRANSLATE_NOOP("TicketPrinter",
+        "La impresora de tickets no responde. Puede entregar su escrito; al final anote o "
+        "fotografíe su folio.").source,
+    PrinterState.SIN_IMPRESORA: QT_TRANSLATE_NOOP("TicketPrinter",
+        "Este quiosco no imprime tickets. Al final anote o fotografíe su folio.").source,
+}  # fmt: skip
+CITIZEN_CONTEXT = "TicketPrinter"
+"""The catalogue context of ``PrinterStatus.citizen_message`` (and of ``NO_PRINTER``'s)."""
 _STAFF_MESSAGES = {
     PrinterState.LISTA: "La impresora de tickets está lista ({where}).",
     PrinterState.POCO_PAPEL: "Queda poco papel en la impresora de tickets ({where}): tenga a "

@@ -26,17 +26,29 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from kiosk.app import KioskParts, RunningKiosk, StartOptions, open_kiosk
+from kiosk.audit import ScreenAudit, measure, table
 from kiosk.demo import DEMO_PIN, KioskDemo, prepare_kiosk_demo
+from kiosk.i18n import (
+    NAME_SOURCE,
+    SOURCE_CODE,
+    SPANISH,
+    available_languages,
+    catalogue,
+    current_code,
+    use_language,
+)
 from kiosk.session import Screen, Timing
+from kiosk.theme import LOOKS, NORMAL, Look
+from kiosk.widgets import qimage_to_pil
 from mailroom.capture.sane_source import no_scanner_message
 from mailroom.errors import OficialiaError
-from mailroom.ui.screen_check import ScreenshotError, cut_texts, settle, wait_until
+from mailroom.ui.screen_check import ScreenshotError, settle, wait_until
 
 WIDTH, HEIGHT = 1920, 1080
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -67,13 +79,23 @@ REGISTER_SECONDS = 120.0  # sealed with the e.firma and printed: seconds on a sl
 class KioskShooter:
     """Drives one running kiosk through its screens and saves the ones asked for."""
 
-    def __init__(self, running: RunningKiosk, out_dir: Path, only: Sequence[str]) -> None:
+    def __init__(
+        self,
+        running: RunningKiosk,
+        out_dir: Path,
+        only: Sequence[str],
+        look: Look = NORMAL,
+        language: str = SOURCE_CODE,
+    ) -> None:
         self.running = running
         self.shell = running.shell
         self.out_dir = out_dir
         self.only = set(only)
+        self.look = look
+        self.language = language
         self.saved: list[Path] = []
         self.cut: dict[str, list[str]] = {}
+        self.audits: list[ScreenAudit] = []
         self.folio = ""
         self.check_code = ""
 
@@ -94,17 +116,40 @@ class KioskShooter:
         wait_until(lambda: self.running.runner.active == 0, "que el quiosco termine lo que hace")
         settle()
         self.shell.repaint()
-        path = self.out_dir / f"{name}.png"
+        path = self.out_dir / f"{file_name(name, self.look, self.language)}.png"
         image = self.shell.grab()
         if (image.width(), image.height()) != (WIDTH, HEIGHT):
-            raise ScreenshotError(f"La ventana mide {image.width()}×{image.height()}, no "
+            raise ScreenshotError(f"{name}: la ventana mide {image.width()}×{image.height()}, no "
                                   f"{WIDTH}×{HEIGHT}.")  # fmt: skip
         if not image.save(str(path), "PNG"):
             raise ScreenshotError(f"No se pudo escribir {path}.")
         self.saved.append(path)
-        problems = cut_texts(self.shell, wrapped=True)
-        if problems:
-            self.cut[name] = problems
+        audit = measure(self.shell, qimage_to_pil(image.toImage()), screen=name,
+                        language=self.language, look=self.look,
+                        catalogue=untranslated_sources() if name in FLOW else ())  # fmt: skip
+        self.audits.append(audit)
+        if audit.cut:
+            self.cut[name] = list(audit.cut)
+
+    def say(self, words: str) -> str:
+        """``words`` as the kiosk shows them in the citizen's language."""
+        return translated(words) if self.language != SOURCE_CODE else words
+
+    def choose_look(self) -> None:
+        """The citizen's taps on their language, «Letra grande» and «Alto contraste», on the
+        welcome screen (the wipe undid them)."""
+        if self.language != SOURCE_CODE:
+            data_dir = self.parts.desk.settings.data_dir
+            names = {lang.code: lang.name for lang in available_languages(data_dir)}
+            if self.language not in names:
+                raise ScreenshotError(f"El quiosco no tiene el idioma {self.language}.")
+            self.tap(names[self.language], translate=False)
+            wait_until(lambda: current_code() == self.language, "el idioma", 10)
+            self.wait_for(Screen.WELCOME)
+        for wanted, words in ((self.look.large, "Letra grande"),
+                              (self.look.contrast, "Alto contraste")):  # fmt: skip
+            if wanted:
+                self.tap(words)
 
     # -- what a person at the panel does -----------------------------------------------------
 
@@ -112,8 +157,10 @@ class KioskShooter:
         return [b for b in self.shell.findChildren(QPushButton)
                 if b.isVisible() and not b.visibleRegion().isEmpty()]  # fmt: skip
 
-    def tap(self, words: str) -> None:
-        """The one button on the screen with these words (or this accessible name)."""
+    def tap(self, words: str, *, translate: bool = True) -> None:
+        """The one button on the screen with these words (or this accessible name), in the
+        citizen's language."""
+        words = self.say(words) if translate else words
         found = [b for b in self.buttons() if words in (b.text(), b.accessibleName())]
         if len(found) != 1:
             shown = sorted(b.text() for b in self.buttons())
@@ -124,6 +171,7 @@ class KioskShooter:
     def type_into(self, name: str, text: str) -> None:
         """Tap the box asking for ``name`` and type; an on-screen keyboard sends each letter's
         text, accents and Ñ included (QTest maps only ASCII to keys)."""
+        name = self.say(name)
         boxes = [e for e in self.shell.findChildren(QLineEdit)
                  if e.accessibleName() == name and e.isVisible()]  # fmt: skip
         if len(boxes) != 1:
@@ -151,6 +199,7 @@ class KioskShooter:
                    START_SECONDS)  # fmt: skip
         seal = self.parts.desk.seal
         wait_until(lambda: seal.is_open, "la e.firma de demostración abierta", START_SECONDS)
+        self.choose_look()
         self.shot("quiosco-bienvenida")
 
     def privacy(self) -> None:
@@ -220,6 +269,7 @@ class KioskShooter:
     def lookup(self) -> None:
         self.tap("Terminar")
         self.wait_for(Screen.WELCOME)
+        self.choose_look()
         self.tap("Consultar un trámite")
         self.wait_for(Screen.LOOKUP)
         self.type_into("Folio", self.folio)
@@ -258,18 +308,58 @@ class KioskShooter:
         self.shot("quiosco-fuera-de-servicio")
 
 
-def shoot(out_dir: Path, work_dir: Path, only: Sequence[str] = SCREENS) -> KioskShooter:
-    """Render ``only`` (names from ``SCREENS``) into ``out_dir``; the demo profile goes in
-    ``work_dir/demo-quiosco`` (left there: ``main`` removes it)."""
+def file_name(screen: str, look: Look, language: str = SOURCE_CODE) -> str:
+    """``quiosco-aviso`` in Spanish and the normal look, ``quiosco-aviso-grande`` with large
+    text, ``quiosco-aviso-en-contraste`` in English with high contrast …"""
+    parts = [screen]
+    if language != SOURCE_CODE:
+        parts.append(language.split("_")[0])
+    if look != NORMAL:
+        parts.append(look.name)
+    return "-".join(parts)
+
+
+def translated(words: str) -> str:
+    """``words`` (a Spanish text of the kiosk's catalogue) in the language in use."""
+    for context, source in catalogue():
+        if source == words:
+            text = QCoreApplication.translate(context, source)
+            if text != source:
+                return text
+    return words
+
+
+def untranslated_sources() -> frozenset[str]:
+    """The Spanish texts the language in use translates: one of them on screen was missed
+    (empty in Spanish)."""
+    if current_code() == SOURCE_CODE:
+        return frozenset()
+    return frozenset(source for context, source in catalogue()
+                     if context != NAME_SOURCE.context  # «Español» is Spanish's own name
+                     and QCoreApplication.translate(context, source) != source)  # fmt: skip
+
+
+def shoot(
+    out_dir: Path,
+    work_dir: Path,
+    only: Sequence[str] = SCREENS,
+    look: Look = NORMAL,
+    language: str = SOURCE_CODE,
+) -> KioskShooter:
+    """Render ``only`` (names from ``SCREENS``) into ``out_dir`` in ``look``, measuring each
+    (``kiosk.audit``); the demo profile goes in ``work_dir/demo-quiosco`` (left there: ``main``
+    removes it)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work_dir / PROFILE_FOLDER, ignore_errors=True)
     demo = prepare_kiosk_demo(work_dir / PROFILE_FOLDER)
     try:
         running = open_demo_kiosk(demo)
-        shooter = KioskShooter(running, out_dir, only)
+        shooter = KioskShooter(running, out_dir, only, look, language)
         try:
             _drive(shooter, only)
         finally:
             running.close()
+            use_language(QCoreApplication.instance(), SPANISH)  # type: ignore[arg-type]
             settle()
     finally:
         demo.close()
@@ -315,36 +405,82 @@ def default_work_dir(out_dir: Path) -> Path:
     return out_dir.resolve().parent / "capturas-quiosco-trabajo"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Capturas de pantalla del quiosco")
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--only", action="append", choices=SCREENS)
-    parser.add_argument(
-        "--work-dir",
-        type=Path,
-        help="carpeta de trabajo (por omisión build/capturas-quiosco); lo creado se borra al final",
-    )
-    args = parser.parse_args(argv)
-    work_dir = (args.work_dir or default_work_dir(args.out_dir)).resolve()
+LOOK_NAMES = {look.name: look for look in LOOKS}
+LANGUAGES = (SOURCE_CODE, "en_US")
+
+
+def run_audit(
+    out_dir: Path,
+    work_dir: Path,
+    looks: Sequence[Look] = LOOKS,
+    only: Sequence[str] = SCREENS,
+    languages: Sequence[str] = LANGUAGES,
+) -> tuple[list[ScreenAudit], list[Path]]:
+    """Every screen in ``only``, in each language and look, rendered into ``out_dir`` and
+    measured; the demo profile and the folders this run made under ``work_dir`` are removed at
+    the end."""
+    work_dir = work_dir.resolve()
     made = [folder for folder in (work_dir, *work_dir.parents) if not folder.exists()]
     profile = work_dir / PROFILE_FOLDER
-    shutil.rmtree(profile, ignore_errors=True)  # what a run that was stopped left behind
+    shooters = []
     try:
-        shooter = shoot(args.out_dir, work_dir, args.only or SCREENS)
-    except OficialiaError as error:
-        print(error.message, file=sys.stderr)
-        return 1
+        for language in languages:
+            for look in looks:  # staff's screens: Spanish and the normal look, shot once
+                plain = look == NORMAL and language == SOURCE_CODE
+                shown = [name for name in only if plain or name in FLOW]
+                shooters.append(shoot(out_dir, work_dir, shown, look, language))
     finally:
         shutil.rmtree(profile, ignore_errors=True)
         for folder in made:  # deepest first; only the folders this run made, once empty
             with contextlib.suppress(OSError):
                 folder.rmdir()
-    for path in shooter.saved:
+    audits = [audit for shooter in shooters for audit in shooter.audits]
+    return audits, [path for shooter in shooters for path in shooter.saved]
+
+
+def report(audits: Sequence[ScreenAudit]) -> int:
+    """The table on standard output, each failure on standard error; 1 when any."""
+    print(table(audits))
+    failed = [audit for audit in audits if audit.failures()]
+    for audit in failed:
+        for problem in audit.failures():
+            print(f"{audit.screen} ({audit.language}, {audit.look}): {problem}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Capturas de pantalla del quiosco")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--only", action="append", choices=SCREENS)
+    parser.add_argument(
+        "--modo",
+        action="append",
+        choices=sorted(LOOK_NAMES),
+        help="normal, grande (letra grande) o contraste; por omisión los tres",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        help="carpeta de trabajo (por omisión build/capturas-quiosco); lo creado se borra al final",
+    )
+    parser.add_argument(
+        "--idioma",
+        action="append",
+        choices=LANGUAGES,
+        help="es_MX o en_US; por omisión los dos",
+    )
+    args = parser.parse_args(argv)
+    work_dir = args.work_dir or default_work_dir(args.out_dir)
+    looks = [LOOK_NAMES[name] for name in args.modo] if args.modo else list(LOOKS)
+    languages = args.idioma or LANGUAGES
+    try:
+        audits, saved = run_audit(args.out_dir, work_dir, looks, args.only or SCREENS, languages)
+    except OficialiaError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    for path in saved:
         print(path)
-    for name, problems in shooter.cut.items():
-        for problem in problems:
-            print(f"{name}: texto cortado: {problem}", file=sys.stderr)
-    return 1 if shooter.cut else 0
+    return report(audits)
 
 
 if __name__ == "__main__":

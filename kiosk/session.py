@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kiosk.wording import QT_TRANSLATE_NOOP, refusal
 from mailroom.errors import InvalidInput
 from mailroom.identifiers import validate_curp
 
@@ -169,7 +170,14 @@ class KioskSession:
     def accept_privacy(self, version: str, now: float) -> None:
         self._expect(Screen.PRIVACY)
         if not version:
-            raise InvalidInput("Falta el aviso de privacidad.", field="aviso")
+            raise refusal(
+                QT_TRANSLATE_NOOP(
+                    "KioskSession",
+                    "Aún no acepta el aviso. Léalo y, si está de acuerdo, "
+                    "toque «Acepto y continúo».",
+                ),
+                "aviso",
+            )
         self._answer(privacy_version=version)
         self._go(Screen.IDENTITY, now)
 
@@ -195,9 +203,11 @@ class KioskSession:
     def confirm_fojas(self, fojas: int, now: float) -> None:
         self._expect(Screen.FOJAS)
         if fojas < 1 or fojas > self.max_pages:
-            raise InvalidInput(
-                f"Escriba cuántas hojas entrega: de 1 a {self.max_pages}.", field="fojas"
-            )
+            raise refusal(
+                QT_TRANSLATE_NOOP("KioskSession",
+                    "Ese número de hojas no sirve. Escriba un número de 1 a %1.")
+                .filled(self.max_pages), "fojas"
+            )  # fmt: skip
         self._answer(fojas=fojas)
         self._go(Screen.REVIEW, now)
 
@@ -289,19 +299,26 @@ class KioskSession:
 
     def _expect(self, screen: Screen) -> None:
         if self.screen is not screen:
-            raise InvalidInput(
-                "Esta pantalla ya no está activa; continúe desde la que se muestra.",
-                field="pantalla",
-            )
+            raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+                "Esta pantalla ya no está activa. Siga en la que ve ahora."),
+                "pantalla")  # fmt: skip
 
 
 def checked_identity(identity: Identity) -> Identity:
     """The identity with tidy text, or ``InvalidInput`` in plain words (field = which box)."""
     name = " ".join(identity.name.split())
     if len(name) < 3:
-        raise InvalidInput("Escriba su nombre completo.", field="name")
+        raise refusal(
+            QT_TRANSLATE_NOOP("KioskSession", "Falta su nombre. Escriba su nombre completo."),
+            "name",
+        )
     if len(name) > MAX_NAME:
-        raise InvalidInput("El nombre es demasiado largo. Escríbalo sin abreviar.", field="name")
+        raise refusal(
+            QT_TRANSLATE_NOOP(
+                "KioskSession", "El nombre es muy largo. Escriba solo su nombre y sus apellidos."
+            ),
+            "name",
+        )
     curp = "".join(identity.curp.split()).upper()
     if curp:
         curp = checked_curp(curp)
@@ -309,65 +326,66 @@ def checked_identity(identity: Identity) -> Identity:
     if email:
         local, _, domain = email.partition("@")
         if not local or "." not in domain or " " in email:
-            raise InvalidInput(
-                "El correo no parece completo. Revíselo, por ejemplo: nombre@correo.com. "
-                "También puede dejarlo vacío.",
-                field="email",
-            )
+            raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+                "El correo no está completo. Debe ser como nombre@correo.com. "
+                "Si no lo tiene, déjelo en blanco."), "email")  # fmt: skip
     phone = "".join(ch for ch in identity.phone if ch.isdigit())
     if identity.phone.strip() and len(phone) != 10:
-        raise InvalidInput("El teléfono lleva 10 números. Revíselo o déjelo vacío.", field="phone")
+        raise refusal(
+            QT_TRANSLATE_NOOP(
+                "KioskSession",
+                "El teléfono debe tener 10 números. Revise que estén todos o déjelo en blanco.",
+            ),
+            "phone",
+        )
     return Identity(name=name, curp=curp, email=email, phone=phone)
 
 
 def checked_curp(curp: str) -> str:
     """The CURP, or a message a citizen understands (the clerk's messages name its parts)."""
     if len(curp) != 18:
-        raise InvalidInput(
-            f"La CURP tiene 18 letras y números; usted escribió {len(curp)}. "
-            "Revísela o déjela vacía.",
-            field="curp",
-        )
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "La CURP tiene 18 letras y números; usted escribió %1. Revísela o déjela vacía.")
+            .filled(len(curp)), "curp")  # fmt: skip
     try:
         return validate_curp(curp)
     except InvalidInput as error:
         if "verificador" in error.message:
-            raise InvalidInput(
+            raise refusal(QT_TRANSLATE_NOOP("KioskSession",
                 "El último número de la CURP sirve para comprobarla y no coincide. "
-                "Revise cada letra y número, o déjela vacía.",
-                field="curp",
-            ) from error
-        raise InvalidInput(
-            "Esa CURP no es válida. Cópiela tal como viene en su credencial, o déjela vacía.",
-            field="curp",
-        ) from error
+                "Revise cada letra y número, o déjela vacía."), "curp") from error  # fmt: skip
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "Esa CURP no es válida. Cópiela tal como viene en su credencial, o déjela vacía."),
+            "curp") from error  # fmt: skip
 
 
 def checked_topic(topic: Topic) -> Topic:
     subject = " ".join(topic.subject.split())
     if len(subject) < 3:
-        raise InvalidInput("Escriba en pocas palabras de qué trata su escrito.", field="subject")
+        raise refusal(
+            QT_TRANSLATE_NOOP(
+                "KioskSession",
+                "Falta el asunto. Escriba en pocas palabras de qué trata su escrito.",
+            ),
+            "subject",
+        )
     if len(subject) > MAX_SUBJECT:
-        raise InvalidInput(
-            f"Escriba el asunto en menos de {MAX_SUBJECT} letras: el detalle va en su escrito.",
-            field="subject",
-        )
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "Escriba el asunto en menos de %1 letras: el detalle va en su escrito.")
+            .filled(MAX_SUBJECT), "subject")  # fmt: skip
     if not (topic.unsure or topic.procedure or topic.department):
-        raise InvalidInput(
-            "Elija el trámite o el área. Si no sabe, toque «No sé».", field="destination"
-        )
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "Falta elegir el trámite o el área. Si no sabe, toque «No sé»."),
+            "destination")  # fmt: skip
     return dataclasses.replace(topic, subject=subject)
 
 
 def check_page_count(pages: int, max_pages: int) -> None:
     if pages < 1:
-        raise InvalidInput(
-            "Todavía no hay páginas. Coloque su escrito en el escáner y toque «Digitalizar».",
-            field="pages",
-        )
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "Aún no hay páginas. Ponga su escrito en el escáner y toque «Digitalizar»."),
+            "pages")  # fmt: skip
     if pages > max_pages:
-        raise InvalidInput(
-            f"Su escrito tiene {pages} páginas y aquí se aceptan hasta {max_pages}. "
-            "Por favor, entréguelo en ventanilla.",
-            field="pages",
-        )
+        raise refusal(QT_TRANSLATE_NOOP("KioskSession",
+            "Su escrito tiene %1 páginas y aquí se aceptan hasta %2. "
+            "Por favor, entréguelo en ventanilla.").filled(pages, max_pages), "pages")  # fmt: skip

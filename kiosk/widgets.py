@@ -1,11 +1,11 @@
 """Touch-sized building blocks for the kiosk's screens, and the kiosk's style sheet.
 
 The panel is 1920 × 1080 at about 4 px/mm: a 72 px button is 18 mm tall, a fingertip with room
-to spare (64 px is the least any target may be). Type is large (body 26 px, questions 40 px and
-more) and dark on white, for people who left their glasses at home. Inputs have no context menu
-(no «Copiar», «Pegar»: nothing of one citizen should reach the next through the clipboard) and
-buttons never take the keyboard focus, so tapping «Siguiente» does not steal the cursor from the
-box being typed into.
+to spare (64 px is the least any target may be). Type is large (body 28 px, questions 42 px and
+more) and dark on white, for people who left their glasses at home (``kiosk.theme``). Inputs
+have no context menu (no «Copiar», «Pegar»: nothing of one citizen should reach the next
+through the clipboard) and buttons never take the keyboard focus, so tapping «Siguiente» does
+not steal the cursor from the box being typed into.
 
 Image conversions here work on any thread (``QImage`` is not a ``QPixmap``): the screens make
 their page previews and QR codes on the task helper's threads and only show them here.
@@ -32,54 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.theme import NORMAL, style_sheet
+
 TOUCH_MIN = 72
 """Pixels: the height of every target a citizen taps (the rule is at least 64)."""
 HUGE = 180
 PREVIEW_SIZE = 300
 """Page previews fit in a square this big (the capture's own thumbnails are 160 px)."""
 
-STYLE = """
-QWidget#quiosco, QWidget#pantalla, QScrollArea, QScrollArea > QWidget > QWidget {
-    background: #ffffff; }
-QWidget { color: #111111; font-size: 26px; }
-QLabel#titulo { font-size: 56px; font-weight: bold; }
-QLabel#pregunta { font-size: 42px; font-weight: bold; }
-QLabel#paso { font-size: 30px; color: #333333; }
-QLabel#oficina { font-size: 28px; color: #333333; }
-QLabel#explicacion { font-size: 26px; color: #333333; }
-QLabel#etiqueta { font-size: 30px; font-weight: bold; }
-QLabel#dato { font-size: 30px; }
-QLabel#folio { font-size: 96px; font-weight: bold; }
-QLabel#grande { font-size: 44px; font-weight: bold; }
-QLabel#errorCampo { color: #b00020; font-size: 28px; font-weight: bold; }
-QLabel#numero { font-size: 72px; font-weight: bold; }
-QLabel#banner { padding: 18px 24px; font-size: 28px; }
-QLabel#banner[kind="info"] { background: #e6eefb; border-left: 14px solid #0b3d91; }
-QLabel#banner[kind="warning"] { background: #fff4d6; border-left: 14px solid #8a5300; }
-QLabel#banner[kind="error"] { background: #fde7ea; border-left: 14px solid #b00020; }
-QPushButton { font-size: 30px; padding: 8px 32px; border: 3px solid #0b3d91;
-    border-radius: 14px; background: #ffffff; color: #0b3d91; font-weight: bold; }
-QPushButton[kind="primary"] { background: #0b3d91; color: #ffffff; }
-QPushButton[kind="huge"] { font-size: 44px; background: #0b3d91; color: #ffffff; }
-QPushButton:checked { background: #0b3d91; color: #ffffff; }
-QPushButton:pressed { background: #c5d5f0; color: #0b3d91; }
-QPushButton:disabled { border-color: #9e9e9e; color: #6b6b6b; background: #eeeeee; }
-QLineEdit { font-size: 34px; padding: 4px 16px; border: 3px solid #555555;
-    border-radius: 10px; background: #ffffff; }
-QLineEdit:focus { border-color: #0b3d91; }
-QLineEdit[problem="true"] { border-color: #b00020; }
-QTextBrowser { font-size: 28px; border: 2px solid #999999; }
-QScrollBar:vertical { width: 44px; background: #e3e7ea; border: none; margin: 0; }
-QScrollBar:horizontal { height: 44px; background: #e3e7ea; border: none; margin: 0; }
-QScrollBar::handle { background: #4a5a66; border-radius: 10px; margin: 5px; }
-QScrollBar::handle:vertical { min-height: 96px; }
-QScrollBar::handle:horizontal { min-width: 96px; }
-QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; border: none; }
-QScrollBar::add-page, QScrollBar::sub-page { background: none; }
-QFrame#hoja { border: 2px solid #999999; border-radius: 10px; }
-QWidget#aviso { background: rgba(0, 0, 0, 150); }
-QFrame#tarjeta { background: #ffffff; border-radius: 24px; }
-"""
+STYLE = style_sheet(NORMAL)
+"""The normal look's style sheet (``kiosk.theme``: large text and high contrast too)."""
 
 
 def repolish(widget: QWidget) -> None:
@@ -245,12 +207,13 @@ class PageTile(QFrame):
         self.rotate.clicked.connect(lambda: grid.rotate_requested.emit(self.index))
         self.remove.clicked.connect(lambda: grid.remove_requested.emit(self.index))
         row = QHBoxLayout()
+        row.setSpacing(12)  # two targets at least 8 px apart
         row.addWidget(self.rotate)
         row.addWidget(self.remove)
         layout.addLayout(row)
         for button in (self.rotate, self.remove):
             button.setVisible(editable)
-            button.setStyleSheet("padding: 8px 12px;")  # five pages to a row on the panel
+            button.setProperty("kind", "tile")  # less padding: five pages to a row
 
     def show_page(self, index: int, image: QImage) -> None:
         if (index, image.cacheKey()) == (self.index, self._shown):

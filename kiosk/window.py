@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,14 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import SPANISH, LanguageRefused, available_languages, use_language
+from kiosk.keyboard import ScreenArea, on_screen_keyboard
 from kiosk.screens import SCREENS, Flow, KioskScreen
 from kiosk.session import FILING_STEPS, IdleAction, KioskSession, Screen, WipeReason
+from kiosk.theme import Look, style_sheet
 from kiosk.widgets import STYLE, Banner, BigButton, label
 from mailroom.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from kiosk.camera import DocumentCamera
     from kiosk.desk import KioskDesk
+    from kiosk.guide import SpokenGuide
+    from kiosk.speech import Speaker
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +90,10 @@ class IdleWarning(QWidget):
         card = QFrame(self)
         card.setObjectName("tarjeta")
         card.setFixedWidth(1000)
-        self.title = label(self.tr("¿Necesita más tiempo?"), "titulo", card)
+        self.title = label("", "titulo", card)
         self.countdown = label("", "dato", card)
-        self.button = BigButton(self.tr("Sí, continuar"), card, kind="huge")
+        self.button = BigButton("", card, kind="huge")
+        self.retranslate()
         self.button.clicked.connect(self.continued)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(56, 48, 56, 48)
@@ -97,6 +103,10 @@ class IdleWarning(QWidget):
         outer = QVBoxLayout(self)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignCenter)
         self.hide()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("¿Necesita más tiempo?"))
+        self.button.setText(self.tr("Sí, continuar"))
 
     def show_seconds(self, seconds: int) -> None:
         self.countdown.setText(
@@ -138,6 +148,7 @@ class KioskWindow(QWidget):
         parent: QWidget | None = None,
         *,
         camera: DocumentCamera | None = None,
+        speaker: Speaker | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("quiosco")
@@ -145,6 +156,12 @@ class KioskWindow(QWidget):
         self.setStyleSheet(STYLE)
         self.desk, self.runner, self.session = desk, runner, session
         self.flow = Flow(desk, runner, session, camera, self)
+        self.preferences = self.flow.preferences
+        self.preferences.look_changed.connect(self._show_look)
+        self.preferences.language_changed.connect(self._change_language)
+        self.preferences.speech_changed.connect(self._speech_changed)
+        self._speaker = speaker  # made at the first «Escuchar» when not given (kiosk.speech)
+        self.guide: SpokenGuide | None = None
         self.screens: dict[Screen, KioskScreen] = {cls.shows: cls(self.flow) for cls in SCREENS}
         self.stack = QStackedWidget(self)
         for screen in self.screens.values():
@@ -175,6 +192,18 @@ class KioskWindow(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(CORNER_SIZE + 16, 16, 64, 8)
         header.addWidget(self.office, 1)
+        header.setSpacing(24)
+        # One tap from every screen, for whoever needs them (kiosk.theme); the wipe undoes both.
+        self.large_button = BigButton(self.tr("Letra grande"), self)
+        self.contrast_button = BigButton(self.tr("Alto contraste"), self)
+        # «Escuchar»: the screens read aloud (kiosk.guide), from the welcome screen on.
+        self.listen_button = BigButton(self.tr("Escuchar"), self)
+        for button, choose in ((self.listen_button, self.preferences.set_speech),
+                               (self.large_button, self.preferences.set_large),
+                               (self.contrast_button, self.preferences.set_contrast)):  # fmt: skip
+            button.setCheckable(True)
+            button.toggled.connect(choose)
+            header.addWidget(button)
         header.addWidget(self.step)
         self.printer_banner = Banner(self)
         self.back_button = BigButton(self.tr("Atrás"), self)
@@ -188,6 +217,17 @@ class KioskWindow(QWidget):
         footer.setContentsMargins(64, 8, 64, 24)
         footer.addWidget(self.back_button)
         footer.addStretch(1)
+        # While the guide speaks: say it again, pause, softer, louder (on every screen).
+        self.repeat_button = BigButton(self.tr("Repetir"), self)
+        self.pause_button = BigButton(self.tr("Pausa"), self)
+        self.softer_button = BigButton(self.tr("Volumen −"), self)
+        self.louder_button = BigButton(self.tr("Volumen +"), self)
+        self.speech_buttons = (self.repeat_button, self.pause_button, self.softer_button,
+                               self.louder_button)  # fmt: skip
+        for button in self.speech_buttons:
+            button.hide()
+            footer.addWidget(button)
+        footer.addStretch(1)
         footer.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -197,7 +237,14 @@ class KioskWindow(QWidget):
         banner_row.setContentsMargins(64, 0, 64, 0)
         banner_row.addWidget(self.printer_banner)
         layout.addLayout(banner_row)
-        layout.addWidget(self.stack, 1)
+        # The on-screen keyboard between the screens and the footer (None: no virtual keyboard
+        # in this application, see kiosk.keyboard): it never covers the box, nor «Atrás».
+        self.keyboard = on_screen_keyboard(self)
+        if self.keyboard is None:
+            layout.addWidget(self.stack, 1)
+        else:
+            layout.addWidget(ScreenArea(self.stack, self.keyboard, self), 1)
+            layout.addWidget(self.keyboard)
         layout.addWidget(self.footer)
 
     # -- the API the shell uses --------------------------------------------------------------
@@ -228,6 +275,112 @@ class KioskWindow(QWidget):
     def wipe(self, reason: WipeReason) -> None:
         self.session.wipe(reason)  # the session tells its listeners: _wiped below
 
+    # -- the citizen's own choices -----------------------------------------------------------
+
+    def _show_look(self, look: Look) -> None:
+        self.setStyleSheet(style_sheet(look))
+        for button, on in ((self.large_button, look.large),
+                           (self.contrast_button, look.contrast)):  # fmt: skip
+            button.blockSignals(True)  # the buttons follow the choice (the wipe makes it too)
+            button.setChecked(on)
+            button.blockSignals(False)
+
+    def _change_language(self, code: str) -> None:
+        """Chosen on the welcome screen (and put back by the wipe): Qt's translator changes and
+        the screens are made again in the new language (each sets its texts once). Nothing of
+        a citizen is lost: the welcome screen holds nothing, and the wipe already forgot."""
+        languages = {language.code: language for language in available_languages(
+            self.desk.settings.data_dir)}  # fmt: skip
+        language = languages.get(code, SPANISH)
+        try:
+            use_language(QCoreApplication.instance(), language)  # type: ignore[arg-type]
+        except LanguageRefused as error:
+            log.warning("%s", error.message)  # for staff; the citizen goes on in Spanish
+            language = SPANISH
+        if self.keyboard is not None:
+            self.keyboard.set_language(language.code)
+        if self._speaker is not None:
+            self._speaker.set_language(language.code)
+        old = self.screens
+        self.screens = {cls.shows: cls(self.flow) for cls in SCREENS}
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        self._current = None
+        self._show_current()
+        for screen in old.values():
+            self.stack.removeWidget(screen)
+            screen.deleteLater()
+        self._retranslate()
+        if language.code != code:
+            self.preferences.set_language(language.code)
+
+    def _retranslate(self) -> None:
+        self.back_button.setText(self.tr("Atrás"))
+        self.cancel_button.setText(self.tr("Cancelar"))
+        self.listen_button.setText(self.tr("Escuchar"))
+        self.large_button.setText(self.tr("Letra grande"))
+        self.contrast_button.setText(self.tr("Alto contraste"))
+        self.repeat_button.setText(self.tr("Repetir"))
+        self.softer_button.setText(self.tr("Volumen −"))
+        self.louder_button.setText(self.tr("Volumen +"))
+        self.softer_button.setAccessibleName(self.tr("Bajar el volumen"))
+        self.louder_button.setAccessibleName(self.tr("Subir el volumen"))
+        self._show_paused()
+        self.idle_warning.retranslate()
+        self._update_chrome()
+
+    # -- spoken guidance ---------------------------------------------------------------------
+
+    def speaker(self) -> Speaker:
+        """The kiosk's voice, made the first time a citizen asks for it: starting the speech
+        engine costs time no one else should wait for."""
+        if self._speaker is None:
+            from kiosk.speech import QtSpeaker
+
+            self._speaker = QtSpeaker(self)
+        return self._speaker
+
+    def _speech_changed(self, on: bool) -> None:
+        if on:
+            speaker = self.speaker()
+            if not speaker.available:  # no voice on this machine: said on the screen instead
+                self.preferences.set_speech(False)
+                self.screens[self.session.screen].banner.show_message(speaker.problem, "warning")
+                return
+            guide = self._guide(speaker)
+            speaker.set_language(self.preferences.language)
+            guide.set_enabled(True)
+        elif self.guide is not None:
+            self.guide.set_enabled(False)
+        self.listen_button.blockSignals(True)
+        self.listen_button.setChecked(self.preferences.speech)
+        self.listen_button.blockSignals(False)
+        self._show_paused()
+        self._update_chrome()
+
+    def _guide(self, speaker: Speaker) -> SpokenGuide:
+        if self.guide is None:
+            from kiosk.guide import SpokenGuide
+
+            self.guide = SpokenGuide(self, speaker)
+            self.guide.exempt(self.listen_button, *self.speech_buttons)
+            # The guide turns itself off at the wipe; the button follows.
+            self.guide.enabled_changed.connect(self.preferences.set_speech)
+            self.repeat_button.clicked.connect(self.guide.repeat)
+            self.pause_button.clicked.connect(self._toggle_pause)
+            self.softer_button.clicked.connect(self.guide.volume_down)
+            self.louder_button.clicked.connect(self.guide.volume_up)
+        return self.guide
+
+    def _toggle_pause(self) -> None:
+        if self.guide is not None:
+            self.guide.toggle_pause()
+        self._show_paused()
+
+    def _show_paused(self) -> None:
+        paused = self._speaker is not None and self._speaker.paused
+        self.pause_button.setText(self.tr("Seguir") if paused else self.tr("Pausa"))
+
     # -- moving between screens --------------------------------------------------------------
 
     def _show_current(self) -> None:
@@ -247,7 +400,13 @@ class KioskWindow(QWidget):
             if step
             else ""
         )
-        self.footer.setVisible(self.session.screen not in NO_FOOTER)
+        speaking = self.preferences.speech
+        steps = self.session.screen not in NO_FOOTER
+        self.footer.setVisible(steps or speaking)  # the voice's buttons on every screen
+        self.back_button.setVisible(steps)
+        self.cancel_button.setVisible(steps)
+        for button in self.speech_buttons:
+            button.setVisible(speaking)
         self.back_button.setEnabled(not self.flow.busy)
         self.cancel_button.setEnabled(not self.flow.busy)
         message = self.flow.printer_message if self.session.screen in FILING_STEPS else ""
@@ -299,6 +458,9 @@ class KioskWindow(QWidget):
         if clipboard.supportsSelection():  # X11's primary selection: text merely selected
             clipboard.clear(QClipboard.Mode.Selection)
         self.flow.forget()
+        self.preferences.forget()
+        if self.keyboard is not None:
+            self.keyboard.forget()
         self.idle_warning.hide()
         self._show_current()
         self.wiped.emit(reason.value)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWid
 
 from kiosk.desk import KioskDesk
 from kiosk.fake_printer import FakeReceiptPrinter
+from kiosk.i18n import SPANISH, use_language
 from kiosk.session import KioskSession, Screen, Timing
 from kiosk.window import KioskWindow
 from mailroom.config import load_settings
@@ -125,6 +126,7 @@ def kiosks(qtbot, data_dir: Path, printer: FakeReceiptPrinter) -> Iterator[OpenK
 
     def open_one(timing: Timing | None = None, max_pages: int = 30, **settings: object) -> Kiosk:
         camera = settings.pop("camera", None)
+        speaker = settings.pop("speaker", None)
         loaded = load_settings(data_dir, device="K07", scanner=SCANNER)
         changes = {"kiosk_printer": printer.spec, "kiosk_camera": "no", **settings}
         desk = KioskDesk(dataclasses.replace(loaded, **changes))  # type: ignore[arg-type]
@@ -132,7 +134,7 @@ def kiosks(qtbot, data_dir: Path, printer: FakeReceiptPrinter) -> Iterator[OpenK
         pool.setMaxThreadCount(4)
         runner = TaskRunner(pool)
         session = KioskSession(timing=timing or Timing(), max_pages=max_pages)
-        window = KioskWindow(desk, runner, session, camera=camera)  # type: ignore[arg-type]
+        window = KioskWindow(desk, runner, session, camera=camera, speaker=speaker)  # type: ignore[arg-type]
         qtbot.addWidget(window)
         window.resize(1920, 1080)
         with qtbot.waitActive(window):  # typing needs the keyboard focus, so an active window
@@ -151,6 +153,8 @@ def kiosks(qtbot, data_dir: Path, printer: FakeReceiptPrinter) -> Iterator[OpenK
             if shiboken6.isValid(kiosk.window):  # pytest-qt may have closed and deleted it
                 kiosk.window.close()
             kiosk.desk.close()
+        # The language is the application's (Qt's translators): the next test starts in Spanish.
+        use_language(QApplication.instance(), SPANISH)  # type: ignore[arg-type]
 
 
 def add_catalogs(desk: KioskDesk) -> None:

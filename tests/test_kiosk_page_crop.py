@@ -142,8 +142,7 @@ def test_a_photo_over_the_size_limit_is_refused_before_it_is_decoded(tmp_path: P
     with Image.open(path) as lazy:
         error = refusal(lazy, max_megapixels=1)
     assert str(error) == (
-        "La foto es demasiado grande para procesarla (2 megapíxeles; el máximo es 1). Pida "
-        "ayuda en la ventanilla."
+        "La foto es muy grande: tiene 2 megapíxeles y el máximo es 1. Pida ayuda en la ventanilla."
     )
     assert error.details["reason"] == "demasiado_grande"
 

@@ -50,7 +50,8 @@ def test_only_the_screens_asked_for_and_no_work_folder_left(qtbot, tmp_path: Pat
     out, work = tmp_path / "capturas", tmp_path / "trabajo"
     asked = ["quiosco-bienvenida", "quiosco-administracion", "quiosco-fuera-de-servicio"]
 
-    code = main([str(out), "--work-dir", str(work), *(f"--only={name}" for name in asked)])
+    code = main([str(out), "--work-dir", str(work), "--modo=normal", "--idioma=es_MX",
+                 *(f"--only={name}" for name in asked)])  # fmt: skip
 
     assert code == 0, capsys.readouterr().err
     assert sorted(p.stem for p in out.iterdir()) == sorted(asked)

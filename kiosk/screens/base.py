@@ -17,7 +17,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from kiosk.i18n import citizen_text
+from kiosk.preferences import Preferences
 from kiosk.session import KioskSession, Screen
+from kiosk.spoken_text import sentences
 from kiosk.widgets import Banner, label
 from mailroom.errors import InvalidInput
 from mailroom.ui.tasks import TaskHandle, TaskRunner
@@ -44,6 +47,7 @@ class Flow(QObject):
     ) -> None:
         super().__init__(parent)
         self.desk, self.runner, self.session = desk, runner, session
+        self.preferences = Preferences(self)  # this citizen's look, language and voice
         self._camera = camera
         self.printer_message = ""
         self.lookup: FilingLookup | None = None
@@ -139,9 +143,19 @@ class KioskScreen(QWidget):
         """«Atrás» inside the screen (a second page of it); False: the session goes back."""
         return False
 
+    def spoken(self) -> str:
+        """What the spoken guide (``kiosk.guide``) says when this screen shows: its heading and
+        its one instruction, here the question and the message under it when there is one.
+        A screen whose instruction lives elsewhere says so in its own ``spoken``."""
+        return sentences(self.question.text(), self.shown_banner())
+
+    def shown_banner(self) -> str:
+        """The banner's message while it shows (a hidden one keeps no text, or an old one)."""
+        return self.banner.text() if self.banner.isVisibleTo(self) else ""
+
     def forget(self) -> None:
         """The wipe: nothing of the citizen may stay in this screen, shown or not."""
         self.banner.forget()
 
     def refused(self, error: InvalidInput) -> None:
-        self.banner.show_message(error.message, "error")
+        self.banner.show_message(citizen_text(error), "error")

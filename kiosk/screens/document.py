@@ -21,10 +21,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
+from kiosk.i18n import citizen_text
 from kiosk.screens import ops
 from kiosk.screens.base import Flow, KioskScreen, cancel
 from kiosk.screens.photo import CameraPanel
 from kiosk.session import Screen, check_page_count
+from kiosk.spoken_text import sentences
 from kiosk.widgets import PREVIEW_SIZE, BigButton, PageGrid, label, pil_to_qimage, qimage_to_pil
 from kiosk.widgets import turned as turned_image
 from mailroom.capture.session import Arrival, CaptureSession, SessionPage
@@ -42,7 +44,7 @@ class DocumentScreen(KioskScreen):
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
-        self.question.setText(self.tr("Coloque su escrito en el escáner y toque «Digitalizar»"))
+        self.question.setText(self.tr("Ponga su escrito en el escáner y toque «Digitalizar»"))
         self.status = label("", "etiqueta", self)
         self.grid = PageGrid(self)
         self.grid.rotate_requested.connect(self._rotate)
@@ -92,6 +94,10 @@ class DocumentScreen(KioskScreen):
     def entered(self) -> None:
         self._refresh()
 
+    def spoken(self) -> str:
+        # How many pages came, or what went wrong, is in the status line.
+        return sentences(self.question.text(), self.status.text(), self.shown_banner())
+
     def left(self) -> None:
         self._stop_reading()
         self._show_camera(False)
@@ -134,7 +140,7 @@ class DocumentScreen(KioskScreen):
 
     def _scan(self) -> None:
         spec = self.flow.desk.scan_spec()
-        again = self.tr("Revise y toque «Digitalizar» para intentarlo de nuevo.")
+        again = self.tr("Revise la hoja y toque «Digitalizar» otra vez.")
         self._read(again, lambda capture, context, publish: ops.scan_into(
             capture, spec, context.cancel, publish, context.progress))  # fmt: skip
 
@@ -190,11 +196,11 @@ class DocumentScreen(KioskScreen):
         if number != self.flow.number:
             return
         message = ops.citizen_message(error)
-        if message != error.message:  # staff's to fix: said in the log, in their words
+        if message is None:  # staff's to fix: said in the log, in their words
             log.warning("the citizen's scan failed: %s", error.message)
-            self.banner.show_message(message, "error")
+            self.banner.show_message(citizen_text(ops.SCANNER_UNAVAILABLE_WORDING), "error")
             return
-        self.banner.show_message(f"{message} {self._again}", "error")
+        self.banner.show_message(f"{citizen_text(message)} {self._again}", "error")
 
     def _read_ended(self, handle: TaskHandle[Any], capture: CaptureSession) -> None:
         if self._task is handle:
@@ -218,7 +224,9 @@ class DocumentScreen(KioskScreen):
                                "y toque «Tomar foto».")  # fmt: skip
         if camera is None or not self.camera_panel.open(camera, device, instructions):
             if not self._camera_broken:  # the camera's own words, when it said why, stay
-                self._camera_failed(self.tr("La cámara no está disponible."))
+                self._camera_failed(
+                    self.tr("La cámara no está disponible. Use el escáner, por favor.")
+                )
             return
         self._show_camera(True)
 
@@ -232,8 +240,7 @@ class DocumentScreen(KioskScreen):
         self._show_camera(False)
         self._camera_broken = True
         self.photo_button.hide()
-        if "escáner" not in message:  # the camera's own message may already say so
-            message = f"{message} {self.tr('Use el escáner, por favor.')}"
+        # Every camera message says what to do instead (use the scanner).
         self.banner.show_message(message, "warning")
 
     def _photo_taken(self, frame: QImage) -> None:
@@ -268,7 +275,7 @@ class DocumentScreen(KioskScreen):
                 check_page_count(count, self.flow.session.max_pages)
             self.banner.forget()
         except InvalidInput as error:
-            self.banner.show_message(error.message, "warning")
+            self.banner.show_message(citizen_text(error), "warning")
         self._refresh()
 
     def _next(self) -> None:

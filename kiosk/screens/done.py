@@ -4,12 +4,20 @@ leave with the folio anyway: written down, or a photo of this screen (hence the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt, QTime
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from kiosk.i18n import current_code
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
+from kiosk.spoken_text import sentences, spelled
 from kiosk.widgets import BigButton, label, qr_image, qr_pixmap
+
+if TYPE_CHECKING:
+    from kiosk.desk import KioskFiling
 
 QR_SIDE = 440
 
@@ -32,7 +40,12 @@ class DoneScreen(KioskScreen):
                                 "explicacion", self)  # fmt: skip
         self.finish_button = BigButton(self.tr("Terminar"), self, kind="huge")
         self.finish_button.setMinimumWidth(420)
+        self.finish_button.setMinimumHeight(120)  # 30 mm; room for large text above it
         self.finish_button.clicked.connect(self._finish)
+        # When the filing was received, by folio: on the ticket, not on this screen, but read
+        # aloud here with the folio (``spoken``) for someone who cannot read the ticket.
+        self._received: dict[str, datetime] = {}
+        flow.filing_registered.connect(self._filing_registered)
         words = QVBoxLayout()
         for widget in (self.folio_title, self.folio, self.code, self.ticket):
             words.addWidget(widget)
@@ -64,13 +77,38 @@ class DoneScreen(KioskScreen):
             self.ticket.setText("")
             cannot = self.tr("No se pudo imprimir su ticket: anote su folio o tómele una foto a "
                              "esta pantalla.")  # fmt: skip
-            self.banner.show_message(f"{cannot} {receipt.problem}".strip(), "warning")
+            self.banner.show_message(
+                cannot, "warning"
+            )  # the printer's fault is for staff (the log)
 
     def _finish(self) -> None:
         self.flow.session.finish()
+
+    def _filing_registered(self, filing: KioskFiling) -> None:
+        self._received[filing.folio] = filing.received_at
+
+    def spoken(self) -> str:
+        receipt = self.flow.session.receipt
+        if receipt is None:
+            return super().spoken()
+        # Spelled out, one character at a time: it is heard to be written down.
+        code = self.tr("Código de consulta: %1").replace("%1", spelled(receipt.check_code))
+        received = self._received.get(receipt.folio)
+        return sentences(self.question.text(),
+                         f"{self.folio_title.text()} {spelled(receipt.folio)}",
+                         self._date_words(received) if received else "",
+                         code, self.ticket.text(), self.shown_banner())  # fmt: skip
+
+    def _date_words(self, moment: datetime) -> str:
+        locale = QLocale(current_code(QCoreApplication.instance()))  # the language in use
+        day = locale.toString(QDate(moment.year, moment.month, moment.day),
+                              QLocale.FormatType.LongFormat)  # fmt: skip
+        hour = locale.toString(QTime(moment.hour, moment.minute), "H:mm")
+        return self.tr("Recibido el %1, a las %2.").replace("%1", day).replace("%2", hour)
 
     def forget(self) -> None:
         super().forget()
         for widget in (self.folio, self.code, self.ticket):
             widget.setText("")
         self.qr.clear()
+        self._received.clear()

@@ -23,13 +23,12 @@ class FojasScreen(KioskScreen):
         self.yes_button.clicked.connect(self._confirm)
         self.correct = label(self.tr("Si no es correcto, cambie el número:"), "etiqueta", self)
         self.correct.setWordWrap(False)
-        self.less_button = BigButton("−", self)
-        self.more_button = BigButton("+", self)
+        self.less_button = BigButton("−", self, kind="stepper")
+        self.more_button = BigButton("+", self, kind="stepper")
         for button, name, step in ((self.less_button, self.tr("Una hoja menos"), -1),
                                    (self.more_button, self.tr("Una hoja más"), 1)):  # fmt: skip
             button.setAccessibleName(name)
             button.setFixedSize(120, 120)
-            button.setStyleSheet("font-size: 56px;")
             button.clicked.connect(lambda _=False, step=step: self._change(step))
         self.number = label("", "numero", self)
         self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.i18n import citizen_text
+from kiosk.keyboard import CODE_HINTS
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import MAX_NAME, Identity, Screen
 from kiosk.widgets import BigButton, BigLineEdit, label
@@ -49,7 +51,7 @@ class IdentityScreen(KioskScreen):
         super().__init__(flow, parent)
         self.question.setText(self.tr("¿Quién entrega el escrito?"))
         self.name = BigLineEdit(self.tr("Nombre completo"), max_length=MAX_NAME)
-        self.curp = BigLineEdit(self.tr("CURP"), max_length=18, hints=Hint.ImhPreferUppercase)
+        self.curp = BigLineEdit(self.tr("CURP"), max_length=18, hints=CODE_HINTS)
         self.email = BigLineEdit(
             self.tr("Correo electrónico"), max_length=120, hints=Hint.ImhEmailCharactersOnly
         )
@@ -117,7 +119,7 @@ class IdentityScreen(KioskScreen):
         if field is None:
             super().refused(error)
             return
-        field.show_problem(error.message)
+        field.show_problem(citizen_text(error))
         field.edit.setFocus()
 
     def forget(self) -> None:

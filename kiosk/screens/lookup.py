@@ -13,12 +13,15 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.lookup import FilingLookup
+from kiosk.i18n import citizen_text
+from kiosk.keyboard import CODE_HINTS
+from kiosk.lookup import LOOKUP_FAILED, FilingLookup
 from kiosk.screens import ops
 from kiosk.screens.base import Flow, KioskScreen, cancel
 from kiosk.screens.photo import CameraPanel
 from kiosk.session import Screen
 from kiosk.widgets import BigButton, BigLineEdit, label, qimage_to_pil
+from kiosk.wording import Wording
 from mailroom.errors import OficialiaError
 from mailroom.ui.tasks import TaskContext, TaskHandle
 
@@ -47,9 +50,8 @@ class LookupScreen(KioskScreen):
 
     def _typed_page(self) -> QWidget:
         page = QWidget()
-        self.folio = BigLineEdit(self.tr("Folio"), max_length=40, hints=Hint.ImhPreferUppercase)
-        self.code = BigLineEdit(self.tr("Código de consulta"), max_length=12,
-                                hints=Hint.ImhPreferUppercase)  # fmt: skip
+        self.folio = BigLineEdit(self.tr("Folio"), max_length=40, hints=CODE_HINTS)
+        self.code = BigLineEdit(self.tr("Código de consulta"), max_length=12, hints=CODE_HINTS)
         self.code.setPlaceholderText("XXXX-XXXX")
         for edit in (self.folio, self.code):
             edit.textEdited.connect(lambda _text, edit=edit: edit.set_problem(False))
@@ -207,7 +209,12 @@ class LookupScreen(KioskScreen):
 
     def _not_found(self, error: OficialiaError, number: int) -> None:
         if number == self.flow.number:
-            self.banner.show_message(error.message, "error")
+            said: Wording | OficialiaError | None = (
+                error if isinstance(error.details.get("wording"), Wording) else None
+            )
+            if said is None and isinstance(error, ops.CITIZEN_FAULTS):
+                said = ops.citizen_message(error)  # the scanner, reading the ticket's QR
+            self.banner.show_message(citizen_text(said or LOOKUP_FAILED), "error")
 
     def forget(self) -> None:
         super().forget()

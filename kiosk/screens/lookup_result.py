@@ -8,9 +8,11 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kiosk.i18n import citizen_text
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
 from kiosk.widgets import BigButton, label
+from kiosk.wording import Wording
 from mailroom.intake_lookups import short_datetime
 
 ROWS = ("folio", "status", "department", "last_change", "institutional_folio", "note")
@@ -37,6 +39,7 @@ class LookupResultScreen(KioskScreen):
         self.synced = label("", "explicacion", self)
         self.finish_button = BigButton(self.tr("Terminar"), self, kind="huge")
         self.finish_button.setMinimumWidth(420)
+        self.finish_button.setMinimumHeight(120)  # 30 mm; room for large text above it
         self.finish_button.clicked.connect(self.flow.session.finish)
         self.body.addLayout(grid)
         self.body.addSpacing(24)
@@ -50,7 +53,7 @@ class LookupResultScreen(KioskScreen):
             return
         shown = {
             "folio": found.folio,
-            "status": found.status.capitalize(),
+            "status": citizen_text(Wording("FilingStatus", found.status)).capitalize(),
             "department": found.department,
             "last_change": self._when(found.last_change),
             "institutional_folio": found.institutional_folio or "",

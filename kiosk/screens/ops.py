@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from kiosk.wording import QT_TRANSLATE_NOOP, Wording, refusal
 from mailroom.capture.sane_errors import (
     CoverOpen,
     FeederEmpty,
@@ -32,15 +33,33 @@ from mailroom.ocr.engine import MAX_DPI, MIN_DPI
 
 LETTER_WIDTH_INCHES = 8.5
 """A cropped photo is taken to be a letter-size sheet (the usual escrito) for its resolution."""
-NO_QR = (
-    "No encontramos el código QR en la hoja. Coloque su ticket boca abajo en el cristal del "
-    "escáner, con el código QR hacia el cristal, e inténtelo de nuevo."
+NO_QR_WORDING = QT_TRANSLATE_NOOP(
+    "ScannerOps",
+    "No encontramos el código QR en la hoja. Ponga su ticket boca abajo sobre el cristal del "
+    "escáner y pruebe otra vez.",
 )
-
-SCANNER_UNAVAILABLE = (
+NO_QR = NO_QR_WORDING.source
+SCANNER_UNAVAILABLE_WORDING = QT_TRANSLATE_NOOP(
+    "ScannerOps",
     "El escáner no está disponible en este momento. Por favor, entregue su escrito en "
-    "ventanilla, o inténtelo más tarde."
+    "ventanilla, o inténtelo más tarde.",
 )
+SCANNER_UNAVAILABLE = SCANNER_UNAVAILABLE_WORDING.source
+UNREADABLE_PAGE = QT_TRANSLATE_NOOP(
+    "ScannerOps", "No pudimos leer esa hoja. Revise que esté bien colocada y vuelva a intentarlo."
+)
+SCANNER_WORDINGS: dict[type[OficialiaError], Wording] = {
+    FeederEmpty: QT_TRANSLATE_NOOP("ScannerOps",
+        "El escáner no tiene hojas. Coloque su escrito en la bandeja del escáner."),
+    PaperJam: QT_TRANSLATE_NOOP("ScannerOps",
+        "Se atoró una hoja en el escáner. Sáquela con cuidado y revise que no tenga grapas."),
+    CoverOpen: QT_TRANSLATE_NOOP("ScannerOps",
+        "La tapa del escáner está abierta. Ciérrela bien."),
+    ScannerBusy: QT_TRANSLATE_NOOP("ScannerOps",
+        "El escáner está ocupado. Espere unos segundos."),
+}  # fmt: skip
+"""The kiosk's words for what the citizen can fix at the scanner (the scanner's own messages
+are written for clerks)."""
 CITIZEN_FAULTS = (FeederEmpty, PaperJam, CoverOpen, ScannerBusy, InvalidInput)
 """What a citizen can fix at the scanner (no sheets, a jam, the cover, a blank scan); any
 other fault (no scanner, no permission, a cable) is for staff, who read it in the log."""
@@ -48,11 +67,18 @@ other fault (no scanner, no permission, a cable) is for staff, who read it in th
 PagePublisher = Callable[[SessionPage], None]
 
 
-def citizen_message(error: OficialiaError) -> str:
-    """The error's own words when the citizen can act on them, else plain words for staff's."""
-    if isinstance(error, CITIZEN_FAULTS + _photo_errors()):
-        return error.message
-    return SCANNER_UNAVAILABLE
+def citizen_message(error: OficialiaError) -> Wording | OficialiaError | None:
+    """What the citizen reads of a fault they can fix (the kiosk's words, or the error when it
+    carries a kiosk wording); ``None``: staff's to fix (the citizen reads
+    ``SCANNER_UNAVAILABLE``)."""
+    if not isinstance(error, CITIZEN_FAULTS + _photo_errors()):
+        return None
+    for kind, wording in SCANNER_WORDINGS.items():
+        if isinstance(error, kind):
+            return wording
+    if isinstance(error.details.get("wording"), Wording):
+        return error
+    return UNREADABLE_PAGE  # the capture's checks (a blank image, too large): said for clerks
 
 
 def _photo_errors() -> tuple[type[OficialiaError], ...]:
@@ -141,4 +167,4 @@ def scan_for_qr(settings: Settings, spec: str, cancel: threading.Event) -> str:
         if text:
             return text
         break
-    raise InvalidInput(NO_QR, field="qr")
+    raise refusal(NO_QR_WORDING, "qr")

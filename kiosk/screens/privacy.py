@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStackedWidget, QTextBro
 
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
+from kiosk.spoken_text import sentences
 from kiosk.widgets import BigButton, label, touch_scrolling
 
 
@@ -61,6 +62,10 @@ class PrivacyScreen(KioskScreen):
         error = self.flow.act(lambda now: self.flow.session.accept_privacy(version, now))
         if error is not None:
             self.refused(error)
+
+    def spoken(self) -> str:
+        # What is accepted must be heard too: the summary (the full text is for reading).
+        return sentences(super().spoken(), self.short_text.text())
 
     def go_back(self) -> bool:
         if self.views.currentWidget() is self.full_view:

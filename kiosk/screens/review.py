@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from kiosk.desk import KioskFiling, PrintOutcome, describe_error
+from kiosk.i18n import citizen_text
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Answers, Receipt, Screen, Topic
 from kiosk.widgets import BigButton, PageGrid, label, pil_to_qimage, qr_image, turned
@@ -33,6 +34,7 @@ class ReviewScreen(KioskScreen):
                   self.tr("Asunto"), self.tr("Va dirigido a"), self.tr("Hojas"))  # fmt: skip
         grid = QGridLayout()
         grid.setHorizontalSpacing(32)
+        grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         self.values = {}
         for row, (key, title) in enumerate(zip(ROWS, titles, strict=True)):
@@ -41,9 +43,11 @@ class ReviewScreen(KioskScreen):
             grid.addWidget(self.values[key], row, 1)
         # Ten to a row: most escritos show whole; a longer one scrolls, and its bar shows it.
         self.pages = PageGrid(self, editable=False, side=150, columns=10)
+        self.pages.setMinimumHeight(170)  # one row at least; with large text the rest scrolls
         self.status = label("", "etiqueta", self)
         self.register_button = BigButton(self.tr("Registrar"), self, kind="huge")
         self.register_button.setMinimumWidth(420)
+        self.register_button.setMinimumHeight(120)  # 30 mm: the tallest screen keeps its room
         self.register_button.clicked.connect(self._register)
         self.body.addLayout(grid)
         self.body.addWidget(self.pages, 1)
@@ -145,7 +149,7 @@ class ReviewScreen(KioskScreen):
         if number != self.flow.number:
             return
         self._set_registering(False)
-        self.banner.show_message(describe_error(error), "error")
+        self.banner.show_message(citizen_text(describe_error(error)), "error")
 
     def forget(self) -> None:
         super().forget()

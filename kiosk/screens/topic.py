@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import MAX_SUBJECT, Screen, Topic, checked_topic
+from kiosk.spoken_text import sentences
 from kiosk.widgets import BigButton, BigLineEdit, label, touch_scrolling
 from mailroom.errors import InvalidInput, OficialiaError
 from mailroom.intake_lookups import Catalogs, match_key
@@ -30,8 +31,10 @@ class Choice:
     key: str
 
 
-def choices(catalogs: Catalogs, tr: object) -> list[Choice]:
-    procedure, area = tr("Trámite: %1"), tr("Área: %1")  # type: ignore[operator]
+def choices(catalogs: Catalogs) -> list[Choice]:
+    # The screen's context, written out: lupdate files a text under the class it sees it in.
+    procedure = QCoreApplication.translate("TopicScreen", "Trámite: %1")
+    area = QCoreApplication.translate("TopicScreen", "Área: %1")
     made = [
         Choice(
             procedure.replace("%1", item.name),
@@ -125,8 +128,9 @@ class TopicScreen(KioskScreen):
         self.subject.returnPressed.connect(self._subject_given)
         self.subject_problem = label("", "errorCampo")
         self.subject_problem.hide()
-        example = label(self.tr("Escríbalo en pocas palabras, por ejemplo: «Solicitud de poda de "
-                                "un árbol»."), "explicacion")  # fmt: skip
+        example = label(self.tr("Escríbalo en pocas palabras, por ejemplo: «Pido que poden un "
+                                "árbol»."), "explicacion")  # fmt: skip
+        self.example = example  # the page's instruction, for the spoken guide
         self.subject_next = BigButton(self.tr("Continuar"), kind="primary")
         self.subject_next.clicked.connect(self._subject_given)
         layout = QVBoxLayout(page)
@@ -150,6 +154,7 @@ class TopicScreen(KioskScreen):
         self.destination_next.clicked.connect(self._destination_given)
         unsure = label(self.tr("Si no sabe, toque «No sé»: la Oficialía lo enviará al área que "
                                "corresponde."), "explicacion")  # fmt: skip
+        self.unsure_hint = unsure
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
@@ -175,6 +180,11 @@ class TopicScreen(KioskScreen):
 
     def entered(self) -> None:
         self._show_page(self.pages.currentIndex())
+
+    def spoken(self) -> str:
+        # Each page's one instruction is the line that explains it.
+        hint = self.example if self.pages.currentIndex() == 0 else self.unsure_hint
+        return sentences(self.question.text(), hint.text(), self.shown_banner())
 
     def go_back(self) -> bool:
         if self.pages.currentIndex() == 1:
@@ -203,7 +213,7 @@ class TopicScreen(KioskScreen):
 
         def loaded(catalogs: Catalogs) -> None:
             if self.flow.number == number:
-                self.choice_list.set_items(choices(catalogs, self.tr))
+                self.choice_list.set_items(choices(catalogs))
                 self.choice_list.filter(self.search.text())
 
         def failed(error: OficialiaError) -> None:

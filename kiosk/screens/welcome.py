@@ -11,11 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from kiosk.i18n import available_languages, citizen_text
+from kiosk.printer import CITIZEN_CONTEXT
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Screen
+from kiosk.spoken_text import sentences
 from kiosk.widgets import BigButton, label
+from kiosk.wording import Wording
 from mailroom.errors import OficialiaError
 
 if TYPE_CHECKING:
@@ -44,6 +48,22 @@ class WelcomeScreen(KioskScreen):
         self.body.addSpacing(40)
         self.body.addWidget(self.lookup_button)
         self.body.addStretch(2)
+        # The other languages, each by its own name («English»), one tap each.
+        languages = QHBoxLayout()
+        languages.setSpacing(24)
+        languages.addStretch(1)
+        self.language_buttons: list[BigButton] = []
+        for language in available_languages(flow.desk.settings.data_dir):
+            if language.code == flow.preferences.language:
+                continue
+            button = BigButton(language.name, self)
+            button.setMinimumWidth(260)
+            button.clicked.connect(
+                lambda _=False, code=language.code: flow.preferences.set_language(code)
+            )
+            languages.addWidget(button)
+            self.language_buttons.append(button)
+        self.body.addLayout(languages)
 
     def _file(self) -> None:
         number = self.flow.number
@@ -52,7 +72,8 @@ class WelcomeScreen(KioskScreen):
 
         def checked(status: PrinterStatus) -> None:
             if self.flow.number == number:  # not a citizen who already left
-                self.flow.set_printer_message("" if status.can_print else status.citizen_message)
+                self.flow.set_printer_message("" if status.can_print else citizen_text(
+                    Wording(CITIZEN_CONTEXT, status.citizen_message)))  # fmt: skip
 
         def failed(error: OficialiaError) -> None:
             if self.flow.number == number:
@@ -73,3 +94,7 @@ class WelcomeScreen(KioskScreen):
 
     def _look_up(self) -> None:
         self.flow.act(self.flow.session.start_lookup)
+
+    def spoken(self) -> str:
+        # The heading is the office's name; the question is the label under it.
+        return sentences(self.question.text(), self.prompt.text())

@@ -38,7 +38,16 @@ def add_kiosk_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="en una ventana de 1920×1080 en lugar de pantalla completa (para probarlo)",
     )
     kiosk.set_defaults(handler=cmd_kiosk, needs_store=False)
-    actions = kiosk.add_subparsers(dest="kiosk_command", metavar="{pin}")
+    actions = kiosk.add_subparsers(dest="kiosk_command", metavar="{pin,auditar}")
+    audit = actions.add_parser(
+        "auditar",
+        parents=[common],
+        help="medir la accesibilidad de cada pantalla del quiosco (tamaños, contraste, letra)",
+    )
+    audit.add_argument(
+        "--capturas", type=Path, help="guardar aquí la imagen de cada pantalla medida"
+    )
+    audit.set_defaults(handler=cmd_kiosk_audit, needs_store=False)
     pin = actions.add_parser(
         "pin", parents=[common], help="fijar el PIN de 6 dígitos de la pantalla de administración"
     )
@@ -100,6 +109,29 @@ def _run_demo(args: argparse.Namespace) -> int:
             return run_kiosk(settings, options)
     finally:
         demo.close()
+
+
+def cmd_kiosk_audit(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    """Every screen of the kiosk on its demo profile, in each look, measured offscreen at
+    1920 × 1080 (no display needed); the table on standard output, exit 1 below a goal."""
+    import os
+    import shutil
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.screenshots import report, run_audit
+    from mailroom.errors import OficialiaError
+
+    work = settings.data_dir / "tmp" / "auditoria-quiosco"
+    shutil.rmtree(work, ignore_errors=True)  # what a stopped run left
+    out = args.capturas or work / "capturas"
+    try:
+        audits, _ = run_audit(out, work)
+    except OficialiaError as error:
+        print(f"Error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report(audits)
 
 
 def cmd_kiosk_pin(args: argparse.Namespace, store: object, settings: Settings) -> int:
