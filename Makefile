@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/kiosk.py
+	$(BIN)/python bench/kiosk_choices.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla

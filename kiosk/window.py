@@ -366,11 +366,16 @@ class KioskWindow(QWidget):
             self.guide.exempt(self.listen_button, *self.speech_buttons)
             # The guide turns itself off at the wipe; the button follows.
             self.guide.enabled_changed.connect(self.preferences.set_speech)
+            self.flow.say_requested.connect(self._say_requested)
             self.repeat_button.clicked.connect(self.guide.repeat)
             self.pause_button.clicked.connect(self._toggle_pause)
             self.softer_button.clicked.connect(self.guide.volume_down)
             self.louder_button.clicked.connect(self.guide.volume_up)
         return self.guide
+
+    def _say_requested(self, text: str) -> None:
+        if self.guide is not None and self.guide.enabled:
+            self.guide.speaker.say(text)
 
     def _toggle_pause(self) -> None:
         if self.guide is not None:

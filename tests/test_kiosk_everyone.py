@@ -21,7 +21,14 @@ from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.screenshots import translated  # noqa: E402
 from kiosk.session import Screen  # noqa: E402
 from kiosk.speech import RecordingSpeaker  # noqa: E402
-from tests.kiosk_citizen import WAIT_MS, Kiosk, kiosks  # noqa: E402
+from tests.kiosk_citizen import (  # noqa: E402
+    GOOD_CURP,
+    WAIT_MS,
+    Kiosk,
+    kiosks,
+    scan,
+    walk_to_document,
+)
 from tests.sane_env import use_sane_test_backend  # noqa: E402
 
 MAX_TAPS = 12
@@ -156,3 +163,27 @@ def test_with_the_voice_every_heading_is_heard_and_a_touch_silences_it(open_kios
     for heading in visit.headings:
         assert heading in said, f"«{heading}» was not spoken: {speaker.texts}"
     assert "O P M" in said or folio.split("-")[0] in said  # the folio is read at the end
+
+
+def test_the_curp_is_shown_masked_and_read_aloud_only_when_asked(open_kiosk) -> None:  # type: ignore[no-untyped-def]
+    speaker = RecordingSpeaker()
+    kiosk = open_kiosk(speaker=speaker)
+    citizen = kiosk.citizen
+    walk_to_document(kiosk)  # the CURP given: GOOD_CURP
+    scan(kiosk)
+    citizen.tap("Continuar")
+    citizen.wait_for(Screen.FOJAS)
+    citizen.tap("Sí")
+    citizen.wait_for(Screen.REVIEW)
+    assert citizen.sees("HEGT••••••••••••07") and not citizen.sees(GOOD_CURP)
+    assert not citizen.sees_button("Oír mi CURP")  # offered only with the voice on
+
+    citizen.tap("Escuchar")
+    citizen.qtbot.waitUntil(lambda: any("Revise sus datos" in t for t in speaker.texts))
+    review = next(t for t in speaker.texts if "Revise sus datos" in t)
+    assert "termina en 0 7" in review and "Rosalía Ñúñez Quintero" in review
+    assert "H E G T" not in " ".join(speaker.texts)  # not read unless asked
+    citizen.tap("Oír mi CURP")  # first touch: the button says what it does
+    assert speaker.texts[-1] == "Oír mi CURP"
+    citizen.tap("Oír mi CURP")
+    assert speaker.texts[-1] == "Su CURP: " + " ".join(GOOD_CURP)

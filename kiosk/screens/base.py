@@ -36,6 +36,7 @@ class Flow(QObject):
     busy_changed = Signal(bool)  # registering: the footer's buttons wait
     printer_checked = Signal()
     filing_registered = Signal(object)  # the KioskFiling, as soon as it exists (its full acuse)
+    say_requested = Signal(str)  # a screen asks the spoken guide to say this (when it is on)
 
     def __init__(
         self,

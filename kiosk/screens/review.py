@@ -12,6 +12,7 @@ from kiosk.desk import KioskFiling, PrintOutcome, describe_error
 from kiosk.i18n import citizen_text
 from kiosk.screens.base import Flow, KioskScreen
 from kiosk.session import Answers, Receipt, Screen, Topic
+from kiosk.spoken_text import sentences, spelled
 from kiosk.widgets import BigButton, PageGrid, label, pil_to_qimage, qr_image, turned
 from mailroom.errors import OficialiaError
 from mailroom.ui.tasks import TaskContext
@@ -37,6 +38,7 @@ class ReviewScreen(KioskScreen):
         grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         self.values = {}
+        self.titles = dict(zip(ROWS, titles, strict=True))
         for row, (key, title) in enumerate(zip(ROWS, titles, strict=True)):
             grid.addWidget(label(title, "etiqueta", self), row, 0)
             self.values[key] = label("", "dato", self)
@@ -51,7 +53,16 @@ class ReviewScreen(KioskScreen):
         self.register_button.clicked.connect(self._register)
         self.body.addLayout(grid)
         self.body.addWidget(self.pages, 1)
+        # With the voice on, the CURP is read only when asked: others may be listening.
+        self.hear_curp = BigButton(self.tr("Oír mi CURP"), self)
+        self.hear_curp.clicked.connect(self._say_curp)
+        self.hear_curp.hide()
+        # A method, not a lambda: the connection must go with the screen (a language change
+        # makes the screens again; the preferences stay).
+        flow.preferences.speech_changed.connect(self._speech_changed)
         bottom = QHBoxLayout()
+        bottom.setSpacing(24)
+        bottom.addWidget(self.hear_curp)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.register_button)
         self.body.addLayout(bottom)
@@ -75,6 +86,7 @@ class ReviewScreen(KioskScreen):
         pages = capture.pages if capture is not None else ()
         self.pages.show_pages([turned(pil_to_qimage(p.thumbnail), p.turn) for p in pages])
         self._set_registering(False)
+        self._offer_curp()
 
     def _destination(self, topic: Topic) -> str:
         if topic.unsure:
@@ -151,8 +163,33 @@ class ReviewScreen(KioskScreen):
         self._set_registering(False)
         self.banner.show_message(citizen_text(describe_error(error)), "error")
 
+    def _speech_changed(self, on: bool) -> None:
+        self._offer_curp()
+
+    def _offer_curp(self) -> None:
+        given = bool(self.flow.session.answers.identity.curp)
+        self.hear_curp.setVisible(given and self.flow.preferences.speech)
+
+    def _say_curp(self) -> None:
+        curp = self.flow.session.answers.identity.curp
+        if curp:
+            self.flow.say_requested.emit(self.tr("Su CURP: %1").replace("%1", spelled(curp)))
+
+    def spoken(self) -> str:
+        """The heading, then each answer as it shows; the CURP only by its last two characters
+        (the whole of it with «Oír mi CURP»)."""
+        answers = self.flow.session.answers
+        rows = []
+        for key, title in self.titles.items():
+            value = self.values[key].text()
+            if key == "curp" and answers.identity.curp:
+                value = self.tr("termina en %1").replace("%1", spelled(answers.identity.curp[-2:]))
+            rows.append(f"{title}: {value}")
+        return sentences(self.question.text(), *rows, self.status.text(), self.shown_banner())
+
     def forget(self) -> None:
         super().forget()
+        self.hear_curp.hide()
         for value in self.values.values():
             value.setText("")
         self.pages.forget()

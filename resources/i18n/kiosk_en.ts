@@ -753,6 +753,10 @@
         <translation>File</translation>
     </message>
     <message>
+        <source>Oír mi CURP</source>
+        <translation>Hear my CURP</translation>
+    </message>
+    <message>
         <source>(no la dio)</source>
         <translation>(not given)</translation>
     </message>
@@ -791,6 +795,14 @@
     <message>
         <source>Imprimiendo su ticket…</source>
         <translation>Printing your ticket…</translation>
+    </message>
+    <message>
+        <source>Su CURP: %1</source>
+        <translation>Your CURP: %1</translation>
+    </message>
+    <message>
+        <source>termina en %1</source>
+        <translation>ends in %1</translation>
     </message>
 </context>
 <context>
