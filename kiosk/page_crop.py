@@ -333,9 +333,10 @@ def _straightened(
 ) -> Image.Image:
     """Cut the sheet's neighbourhood out of the full photo, turn it level and crop the sheet.
 
-    The crop comes in by one working pixel (``factor``) on every side: the reduced copy's
-    pixels on the sheet's edge are part desk, and a dark line along a page's edge is what OCR
-    reads as a stray "l" or "|"; a millimetre of blank margin is no loss."""
+    The crop comes in by one working pixel (``factor``) on every side, two when the sheet was
+    turned: the reduced copy's pixels on the sheet's edge are part desk, and a dark line along
+    a page's edge is what OCR reads as a stray "l" or "|"; a few millimetres of blank margin
+    are no loss."""
     if not angle:
         inner = (box[0] + factor, box[1] + factor, box[2] - factor, box[3] - factor)
         return photo.crop(inner)
@@ -354,6 +355,7 @@ def _straightened(
     )
     # Image.rotate with expand keeps the centre in the centre of the larger image.
     middle_x, middle_y = turned.width / 2, turned.height / 2
-    edges = (left + factor, top + factor, right - factor, bottom - factor)
+    inset = 2 * factor  # turned: the hull's corners are a working pixel less sure
+    edges = (left + inset, top + inset, right - inset, bottom - inset)
     crop = (middle_x + edges[0], middle_y + edges[1], middle_x + edges[2], middle_y + edges[3])
     return turned.crop((round(crop[0]), round(crop[1]), round(crop[2]), round(crop[3])))

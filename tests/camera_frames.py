@@ -102,7 +102,12 @@ def _desk(size: tuple[int, int], seed: int) -> Image.Image:
         draw.line(
             [(0, y), (size[0], y + rng.randint(-30, 30))], fill=colour, width=rng.randint(1, 4)
         )
-    noise = Image.effect_noise(size, 18).convert("RGB")
+    # Sensor noise from the seed (Pillow's effect_noise draws from C's rand(), which anything in
+    # the process may have moved: the same photo must come out the same in every test run).
+    # Uniform, with the standard deviation of a Gaussian of 18 levels: ±31 around 128.
+    spread = rng.randbytes(size[0] * size[1])
+    noise = Image.frombytes("L", size, spread).point(lambda v: 128 + (v - 128) * 31 // 128)
+    noise = noise.convert("RGB")
     desk = ImageChops.add(desk, noise, scale=1.0, offset=-128)
     pen_x, pen_y = int(size[0] * 0.85), int(size[1] * 0.2)
     ImageDraw.Draw(desk).rounded_rectangle(

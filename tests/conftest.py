@@ -17,6 +17,8 @@ from mailroom.store import Store
 from tests.sat_pki import SatPki, running_sat_pki
 from tests.temp_guard import TempGuard
 
+pytest_plugins = ["tests.kiosk_fixtures"]  # the kiosk window's printer and open_kiosk
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ZONE = ZoneInfo("America/Mexico_City")
 _TEMP_GUARD = TempGuard()

@@ -4,8 +4,6 @@ paper, and looking a trámite up. Real parts throughout (see ``tests/kiosk_citiz
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
@@ -13,7 +11,6 @@ pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QLineEdit  # noqa: E402
 
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.lookup import NOT_FOUND_MESSAGE  # noqa: E402
 from kiosk.printer import PrinterState  # noqa: E402
 from kiosk.session import Answers, Identity, Screen, Topic  # noqa: E402
@@ -26,7 +23,6 @@ from tests.kiosk_citizen import (  # noqa: E402
     Kiosk,
     add_catalogs,
     keep_first_pages,
-    kiosks,
     scan,
     walk_to_document,
 )
@@ -36,18 +32,6 @@ from tests.sane_env import use_sane_test_backend  # noqa: E402
 @pytest.fixture(scope="module", autouse=True)
 def _sane(tmp_path_factory: pytest.TempPathFactory) -> None:
     use_sane_test_backend(tmp_path_factory)
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 def test_a_citizen_files_a_three_page_escrito_and_leaves_with_the_folio(open_kiosk) -> None:  # type: ignore[no-untyped-def]

@@ -9,15 +9,12 @@ the kiosk's own catalogue (``kiosk.screenshots.translated``), as a person reads 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.screenshots import translated  # noqa: E402
 from kiosk.session import Screen  # noqa: E402
 from kiosk.speech import RecordingSpeaker  # noqa: E402
@@ -25,7 +22,6 @@ from tests.kiosk_citizen import (  # noqa: E402
     GOOD_CURP,
     WAIT_MS,
     Kiosk,
-    kiosks,
     scan,
     walk_to_document,
 )
@@ -37,18 +33,6 @@ MAX_TAPS = 12
 @pytest.fixture(scope="module", autouse=True)
 def _sane(tmp_path_factory: pytest.TempPathFactory) -> None:
     use_sane_test_backend(tmp_path_factory)
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 class Visit:

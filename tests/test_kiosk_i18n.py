@@ -20,9 +20,8 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk import i18n  # noqa: E402
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.i18n import SPANISH, LanguageRefused, available_languages, use_language  # noqa: E402
-from tests.kiosk_citizen import Kiosk, kiosks  # noqa: E402
+from tests.kiosk_citizen import Kiosk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 I18N = ROOT / "resources" / "i18n"
@@ -59,18 +58,6 @@ def office_ts(path: Path, language: str, translations: dict[tuple[str, str], str
 def app(qapp: QApplication) -> Iterator[QApplication]:
     yield qapp
     use_language(qapp, SPANISH)  # the next test starts in Spanish
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 # -- our catalogue ------------------------------------------------------------------------

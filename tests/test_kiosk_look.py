@@ -8,7 +8,6 @@ touch targets, gaps, contrast, capital-letter height, cut texts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,31 +18,18 @@ from PIL import Image, ImageDraw  # noqa: E402
 from PySide6.QtGui import QFontMetricsF  # noqa: E402
 
 from kiosk.audit import MIN_CAP, contrast_ratio, painted_contrast  # noqa: E402
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.screenshots import FLOW, LANGUAGES, SCREENS, file_name, main, run_audit  # noqa: E402
 from kiosk.session import Screen, WipeReason  # noqa: E402
 from kiosk.speech import DEFAULT_VOLUME, RecordingSpeaker  # noqa: E402
 from kiosk.theme import CONTRAST, LARGE, LOOKS, NORMAL  # noqa: E402
 from mailroom.ui.screen_check import cut_texts  # noqa: E402
-from tests.kiosk_citizen import kiosks, walk_to_document  # noqa: E402
+from tests.kiosk_citizen import walk_to_document  # noqa: E402
 from tests.sane_env import use_sane_test_backend  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _sane(tmp_path_factory: pytest.TempPathFactory) -> None:
     use_sane_test_backend(tmp_path_factory)
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 def cap_height(widget) -> float:  # type: ignore[no-untyped-def]

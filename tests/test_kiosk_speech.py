@@ -29,11 +29,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit  # noqa: E402
 from pytestqt.exceptions import TimeoutError as QtTimeout  # noqa: E402
 
 from kiosk import guide as guide_module  # noqa: E402
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.guide import SpokenGuide  # noqa: E402
 from kiosk.session import Screen, Timing  # noqa: E402
 from kiosk.speech import DEFAULT_VOLUME, QtSpeaker, RecordingSpeaker  # noqa: E402
-from tests.kiosk_citizen import GOOD_CURP, WAIT_MS, Kiosk, kiosks  # noqa: E402
+from tests.kiosk_citizen import GOOD_CURP, WAIT_MS, Kiosk  # noqa: E402
 from tests.sane_env import use_sane_test_backend  # noqa: E402
 
 WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
@@ -48,18 +47,6 @@ def weekday(moment: datetime) -> str:
 @pytest.fixture(scope="module", autouse=True)
 def _sane(tmp_path_factory: pytest.TempPathFactory) -> None:
     use_sane_test_backend(tmp_path_factory)
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 class Listener:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,7 +18,6 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter  # noqa: E40
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QLineEdit, QPushButton, QTextBrowser, QWidget  # noqa: E402
 
-from kiosk.fake_printer import FakeReceiptPrinter  # noqa: E402
 from kiosk.screens.ops import SCANNER_UNAVAILABLE  # noqa: E402
 from kiosk.session import Answers, Identity, Receipt, Screen, Timing, Topic  # noqa: E402
 from kiosk.widgets import qr_image  # noqa: E402
@@ -28,7 +27,6 @@ from tests.kiosk_citizen import (  # noqa: E402
     WAIT_MS,
     Kiosk,
     keep_first_pages,
-    kiosks,
     walk_to_document,
 )
 from tests.sane_env import use_sane_test_backend  # noqa: E402
@@ -39,18 +37,6 @@ QUICK = Timing(idle_seconds=0.3, warning_seconds=0.3, done_seconds=0.3)
 @pytest.fixture(scope="module", autouse=True)
 def _sane(tmp_path_factory: pytest.TempPathFactory) -> None:
     use_sane_test_backend(tmp_path_factory)
-
-
-@pytest.fixture
-def printer() -> Iterator[FakeReceiptPrinter]:
-    with FakeReceiptPrinter() as fake:
-        yield fake
-
-
-@pytest.fixture
-def open_kiosk(qtbot, data_dir, printer):  # type: ignore[no-untyped-def]
-    with kiosks(qtbot, data_dir, printer) as opener:
-        yield opener
 
 
 class StandInCamera(QObject):
