@@ -23,6 +23,8 @@ from mailroom.models import Channel
 from signing.demo_pki import create_demo_pki
 from tests.sane_env import use_sane_test_backend
 
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
+
 ANSWERS = Answers(
     privacy_version="f" * 64,
     identity=Identity(name="Rosalía Ñúñez Quintero", email="rosalia@example.com"),
@@ -52,9 +54,11 @@ def desk(data_dir: Path, printer: FakeReceiptPrinter) -> Iterator[KioskDesk]:
     with_desk.close()
 
 
-def file_one(desk: KioskDesk, answers: Answers = ANSWERS) -> KioskFiling:
+def file_one(
+    desk: KioskDesk, answers: Answers = ANSWERS, source: str = "sane:test:0"
+) -> KioskFiling:
     capture = desk.new_capture()
-    capture.add(capture.read("sane:test:0"))
+    capture.add(capture.read(source))
     return desk.register(answers, capture)
 
 
@@ -175,11 +179,15 @@ def test_no_printer_configured(data_dir: Path) -> None:
 
 
 def test_reprint_of_a_recent_filing(desk: KioskDesk, printer: FakeReceiptPrinter) -> None:
-    first = file_one(desk)
-    second = file_one(desk, dataclasses.replace(ANSWERS, identity=Identity(name="Otro Ciudadano")))
+    # The same page read twice makes the same document (a photo of it, from the same file:
+    # SANE's test device keeps its feeder's state across the whole test process).
+    same_page = f"file:{SAMPLES / 'comprobante.png'}"
+    first = file_one(desk, source=same_page)
+    other = dataclasses.replace(ANSWERS, identity=Identity(name="Otro Ciudadano"))
+    second = file_one(desk, other, source=same_page)
     assert desk.recent_folios() == [second.folio, first.folio]
-    # The test scanner gives the same page each time: the same paper handed in twice is filed
-    # again, marked for the office (no clerk is there to weigh it), never refused.
+    # The same document handed in twice is filed again, marked for the office (no clerk is
+    # there to weigh it), never refused.
     again = get_filing(desk.store.reader(), second.folio)
     assert again.duplicate_override_reason == DUPLICATE_REASON
     assert desk.reprint(first.folio).printed
