@@ -42,31 +42,29 @@ def character_words(character: str) -> str:
 
 
 def _character_names() -> dict[str, str]:
-    # Made at each call: through the catalogue, so they follow the language shown.
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("SpokenCharacters", text)
-
+    # Made at each call: through the catalogue, so they follow the language shown. Each call
+    # spelled out in full: lupdate reads the context from the call itself.
     return {
-        " ": tr("espacio"),
-        "ñ": tr("eñe"),
-        "á": tr("a con acento"),
-        "é": tr("e con acento"),
-        "í": tr("i con acento"),
-        "ó": tr("o con acento"),
-        "ú": tr("u con acento"),
-        "ü": tr("u con diéresis"),
-        "y": tr("ye"),
-        "w": tr("doble u"),
-        ".": tr("punto"),
-        ",": tr("coma"),
-        "@": tr("arroba"),
-        "-": tr("guion"),
-        "_": tr("guion bajo"),
-        "/": tr("diagonal"),
-        "#": tr("número"),
-        "&": tr("y"),
-        "+": tr("más"),
-        "'": tr("apóstrofo"),
-        "(": tr("abre paréntesis"),
-        ")": tr("cierra paréntesis"),
+        " ": QCoreApplication.translate("SpokenCharacters", "espacio"),
+        "ñ": QCoreApplication.translate("SpokenCharacters", "eñe"),
+        "á": QCoreApplication.translate("SpokenCharacters", "a con acento"),
+        "é": QCoreApplication.translate("SpokenCharacters", "e con acento"),
+        "í": QCoreApplication.translate("SpokenCharacters", "i con acento"),
+        "ó": QCoreApplication.translate("SpokenCharacters", "o con acento"),
+        "ú": QCoreApplication.translate("SpokenCharacters", "u con acento"),
+        "ü": QCoreApplication.translate("SpokenCharacters", "u con diéresis"),
+        "y": QCoreApplication.translate("SpokenCharacters", "ye"),
+        "w": QCoreApplication.translate("SpokenCharacters", "doble u"),
+        ".": QCoreApplication.translate("SpokenCharacters", "punto"),
+        ",": QCoreApplication.translate("SpokenCharacters", "coma"),
+        "@": QCoreApplication.translate("SpokenCharacters", "arroba"),
+        "-": QCoreApplication.translate("SpokenCharacters", "guion"),
+        "_": QCoreApplication.translate("SpokenCharacters", "guion bajo"),
+        "/": QCoreApplication.translate("SpokenCharacters", "diagonal"),
+        "#": QCoreApplication.translate("SpokenCharacters", "número"),
+        "&": QCoreApplication.translate("SpokenCharacters", "y"),
+        "+": QCoreApplication.translate("SpokenCharacters", "más"),
+        "'": QCoreApplication.translate("SpokenCharacters", "apóstrofo"),
+        "(": QCoreApplication.translate("SpokenCharacters", "abre paréntesis"),
+        ")": QCoreApplication.translate("SpokenCharacters", "cierra paréntesis"),
     }

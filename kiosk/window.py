@@ -183,6 +183,7 @@ class KioskWindow(QWidget):
         self.flow.busy_changed.connect(lambda busy: self._update_chrome())
         self.flow.printer_checked.connect(self._update_chrome)
         session.on_wipe(self._wiped)
+        self._retranslate()  # the chrome's texts and accessible names, as a language change does
         self._show_current()
 
     def _build_chrome(self) -> None:

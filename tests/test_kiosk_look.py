@@ -21,6 +21,7 @@ from kiosk.audit import MIN_CAP, contrast_ratio, painted_contrast  # noqa: E402
 from kiosk.screenshots import FLOW, LANGUAGES, SCREENS, file_name, main, run_audit  # noqa: E402
 from kiosk.session import Screen, WipeReason  # noqa: E402
 from kiosk.speech import DEFAULT_VOLUME, RecordingSpeaker  # noqa: E402
+from kiosk.spoken_text import character_words  # noqa: E402
 from kiosk.theme import CONTRAST, LARGE, LOOKS, NORMAL  # noqa: E402
 from mailroom.ui.screen_check import cut_texts  # noqa: E402
 from tests.kiosk_citizen import walk_to_document  # noqa: E402
@@ -120,6 +121,7 @@ def test_english_is_one_tap_from_the_welcome_and_the_wipe_brings_spanish_back(op
         "Entregar un escrito"
     )
     assert citizen.sees_button("Español")  # the way back, in its own language
+    assert character_words("ñ") == "n with tilde"  # the voice spells in English too
     citizen.tap("Hand in a document")
     citizen.wait_for(Screen.PRIVACY)
     assert citizen.sees_button("Back") and citizen.sees_button("Cancel")

@@ -2,97 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="es_MX">
 <context>
-    <name></name>
-    <message>
-        <source>espacio</source>
-        <translation>space</translation>
-    </message>
-    <message>
-        <source>eñe</source>
-        <translation>n with tilde</translation>
-    </message>
-    <message>
-        <source>a con acento</source>
-        <translation>a with accent</translation>
-    </message>
-    <message>
-        <source>e con acento</source>
-        <translation>e with accent</translation>
-    </message>
-    <message>
-        <source>i con acento</source>
-        <translation>i with accent</translation>
-    </message>
-    <message>
-        <source>o con acento</source>
-        <translation>o with accent</translation>
-    </message>
-    <message>
-        <source>u con acento</source>
-        <translation>u with accent</translation>
-    </message>
-    <message>
-        <source>u con diéresis</source>
-        <translation>u with diaeresis</translation>
-    </message>
-    <message>
-        <source>ye</source>
-        <translation>y</translation>
-    </message>
-    <message>
-        <source>doble u</source>
-        <translation>w</translation>
-    </message>
-    <message>
-        <source>punto</source>
-        <translation>dot</translation>
-    </message>
-    <message>
-        <source>coma</source>
-        <translation>comma</translation>
-    </message>
-    <message>
-        <source>arroba</source>
-        <translation>at</translation>
-    </message>
-    <message>
-        <source>guion</source>
-        <translation>hyphen</translation>
-    </message>
-    <message>
-        <source>guion bajo</source>
-        <translation>underscore</translation>
-    </message>
-    <message>
-        <source>diagonal</source>
-        <translation>slash</translation>
-    </message>
-    <message>
-        <source>número</source>
-        <translation>hash</translation>
-    </message>
-    <message>
-        <source>y</source>
-        <translation>and</translation>
-    </message>
-    <message>
-        <source>más</source>
-        <translation>plus</translation>
-    </message>
-    <message>
-        <source>apóstrofo</source>
-        <translation>apostrophe</translation>
-    </message>
-    <message>
-        <source>abre paréntesis</source>
-        <translation>open bracket</translation>
-    </message>
-    <message>
-        <source>cierra paréntesis</source>
-        <translation>close bracket</translation>
-    </message>
-</context>
-<context>
     <name>CameraPanel</name>
     <message>
         <source>Cerrar la cámara</source>
@@ -834,6 +743,97 @@
     <message>
         <source>El escáner está ocupado. Espere unos segundos.</source>
         <translation>The scanner is busy. Wait a few seconds.</translation>
+    </message>
+</context>
+<context>
+    <name>SpokenCharacters</name>
+    <message>
+        <source>espacio</source>
+        <translation>space</translation>
+    </message>
+    <message>
+        <source>eñe</source>
+        <translation>n with tilde</translation>
+    </message>
+    <message>
+        <source>a con acento</source>
+        <translation>a with accent</translation>
+    </message>
+    <message>
+        <source>e con acento</source>
+        <translation>e with accent</translation>
+    </message>
+    <message>
+        <source>i con acento</source>
+        <translation>i with accent</translation>
+    </message>
+    <message>
+        <source>o con acento</source>
+        <translation>o with accent</translation>
+    </message>
+    <message>
+        <source>u con acento</source>
+        <translation>u with accent</translation>
+    </message>
+    <message>
+        <source>u con diéresis</source>
+        <translation>u with diaeresis</translation>
+    </message>
+    <message>
+        <source>ye</source>
+        <translation>y</translation>
+    </message>
+    <message>
+        <source>doble u</source>
+        <translation>w</translation>
+    </message>
+    <message>
+        <source>punto</source>
+        <translation>dot</translation>
+    </message>
+    <message>
+        <source>coma</source>
+        <translation>comma</translation>
+    </message>
+    <message>
+        <source>arroba</source>
+        <translation>at</translation>
+    </message>
+    <message>
+        <source>guion</source>
+        <translation>hyphen</translation>
+    </message>
+    <message>
+        <source>guion bajo</source>
+        <translation>underscore</translation>
+    </message>
+    <message>
+        <source>diagonal</source>
+        <translation>slash</translation>
+    </message>
+    <message>
+        <source>número</source>
+        <translation>hash</translation>
+    </message>
+    <message>
+        <source>y</source>
+        <translation>and</translation>
+    </message>
+    <message>
+        <source>más</source>
+        <translation>plus</translation>
+    </message>
+    <message>
+        <source>apóstrofo</source>
+        <translation>apostrophe</translation>
+    </message>
+    <message>
+        <source>abre paréntesis</source>
+        <translation>open bracket</translation>
+    </message>
+    <message>
+        <source>cierra paréntesis</source>
+        <translation>close bracket</translation>
     </message>
 </context>
 <context>
