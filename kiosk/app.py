@@ -36,7 +36,7 @@ from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QApplication, QStackedLayout, QWidget
 
 from kiosk.first_welcome import FILING, LOOKUP, FirstWelcome
-from kiosk.keyboard import prepare_environment
+from kiosk.keyboard_env import prepare_environment
 from kiosk.lockdown import Lockdown
 from kiosk.out_of_service import OutOfService
 from kiosk.session import KioskSession, Screen, Timing, WipeReason

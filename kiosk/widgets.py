@@ -14,8 +14,8 @@ their page previews and QR codes on the task helper's threads and only show them
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QTransform
 from PySide6.QtWidgets import (
@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.theme import NORMAL, style_sheet
+
+if TYPE_CHECKING:  # Pillow is imported where an image is converted, not at start-up
+    from PIL import Image
 
 TOUCH_MIN = 72
 """Pixels: the height of every target a citizen taps (the rule is at least 64)."""
@@ -154,6 +157,8 @@ def qimage_to_pil(image: QImage) -> Image.Image:
     size = (rgb.width(), rgb.height())
     # Rows are padded to 4 bytes: the stride says where each one starts.
     data = bytes(rgb.constBits())
+    from PIL import Image
+
     return Image.frombytes("RGB", size, data, "raw", "RGB", rgb.bytesPerLine())
 
 
