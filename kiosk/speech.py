@@ -54,6 +54,7 @@ class Speaker(QObject):
         super().__init__(parent)
         self._volume = DEFAULT_VOLUME
         self._language = LANGUAGES[0]
+        self._problem = ""  # why this voice cannot speak (set once, by the voice itself)
 
     # -- what every voice does the same way ---------------------------------------------------
 
@@ -71,20 +72,23 @@ class Speaker(QObject):
         return self._language
 
     def set_language(self, language: str) -> None:
-        """``es_MX`` or ``en_US``: the voice that reads the kiosk's words in that language."""
+        """``es_MX`` or ``en_US``: the voice that reads the kiosk's words in that language. A
+        language an office added (Náhuatl, Maya) has no voice of ours: the Spanish one reads
+        it, as the keyboard keeps its Spanish layout."""
         if language not in LANGUAGES:
-            raise ValueError(f"no voice for {language!r}: one of {', '.join(LANGUAGES)}")
+            log.info("voz: no hay voz para %s; se usa la de español", language)
+            language = LANGUAGES[0]
         self._language = language
         self._apply_language()
 
     @property
     def available(self) -> bool:
-        return True
+        return not self._problem
 
     @property
     def problem(self) -> str:
         """Why the voice cannot speak, for the citizen; empty when it can."""
-        return ""
+        return self._problem
 
     # -- what each voice does its own way -----------------------------------------------------
 
@@ -131,7 +135,6 @@ class QtSpeaker(Speaker):
         super().__init__(parent)
         engine = default_engine() if engine is None else engine
         self.tts = QTextToSpeech(engine, self) if engine else QTextToSpeech(self)
-        self._problem = ""
         self._waiting: list[str] = []  # texts handed to Qt, in order, not yet begun
         self._current = ""  # the text being spoken (or paused)
         self.tts.aboutToSynthesize.connect(self._began)
@@ -143,14 +146,6 @@ class QtSpeaker(Speaker):
         self.tts.setRate(SLOWER_RATE)
         self._apply_language()
         self._apply_volume()
-
-    @property
-    def available(self) -> bool:
-        return not self._problem
-
-    @property
-    def problem(self) -> str:
-        return self._problem
 
     @property
     def speaking(self) -> bool:
@@ -275,14 +270,6 @@ class RecordingSpeaker(Speaker):
         self.utterances: list[Utterance] = []
         self._problem = problem
         self._paused = False
-
-    @property
-    def available(self) -> bool:
-        return not self._problem
-
-    @property
-    def problem(self) -> str:
-        return self._problem
 
     @property
     def texts(self) -> list[str]:

@@ -186,3 +186,30 @@ def test_escuchar_without_a_voice_says_so_on_the_screen(open_kiosk) -> None:  # 
     assert not citizen.sees_button("Repetir")
     citizen.tap("Entregar un escrito")  # the kiosk goes on, silent, at the first touch
     citizen.wait_for(Screen.PRIVACY)
+
+
+def test_an_offices_own_language_is_read_with_the_spanish_voice(  # type: ignore[no-untyped-def]
+    open_kiosk, data_dir: Path, tmp_path: Path
+) -> None:
+    from tests.test_kiosk_i18n import compile_ts, office_ts
+
+    folder = data_dir / "idiomas"
+    folder.mkdir(parents=True)
+    ts = office_ts(tmp_path / "kiosk_nah.ts", "nah_MX", {
+        ("Idioma", "Español"): "Nāhuatlahtōlli",
+        ("WelcomeScreen", "Entregar un escrito"): "Xictemaca moamatl",
+    })  # fmt: skip
+    compile_ts(ts, folder / "kiosk_nah.qm")
+    speaker = RecordingSpeaker()
+    kiosk = open_kiosk(speaker=speaker)
+    citizen = kiosk.citizen
+    citizen.tap("Escuchar")
+
+    citizen.tap("Nāhuatlahtōlli")  # first touch: said
+    citizen.tap("Nāhuatlahtōlli")  # second: the kiosk in the office's language
+
+    assert citizen.sees_button("Xictemaca moamatl")
+    assert speaker.language == "es_MX"  # no voice of ours for it: the Spanish one reads it
+    assert kiosk.window.listen_button.isChecked()
+    citizen.tap("Xictemaca moamatl")
+    assert speaker.texts[-1] == "Xictemaca moamatl"  # its words, in the voice there is
