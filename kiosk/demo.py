@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kiosk.admin_pin import AdminPin
 from kiosk.fake_printer import FakeReceiptPrinter
-from mailroom.config import CONFIG_FILE, ENV_HOME, Settings, default_data_dir
+from mailroom.config import APP_NAME, CONFIG_FILE, ENV_HOME, Settings, user_data_dir
 from mailroom.demo_profile import DemoProfile, prepare_demo_profile
 
 KIOSK_DEMO_DEVICE = "K01"
@@ -67,7 +67,7 @@ def kiosk_demo_dir(explicit: str | None) -> Path:
     given = explicit or os.environ.get(ENV_HOME)
     if given:
         return Path(given)
-    return default_data_dir().with_name(default_data_dir().name + "-quiosco-demo")
+    return user_data_dir(APP_NAME + "-quiosco-demo")
 
 
 def prepare_kiosk_demo(folder: Path) -> KioskDemo:

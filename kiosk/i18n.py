@@ -30,6 +30,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from kiosk.wording import QT_TRANSLATE_NOOP, Wording, fill
 from mailroom.errors import ConfigError, OficialiaError
+from mailroom.resources import resource_dir
 from mailroom.ui.i18n import install_translations, remove_translations
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,8 @@ SPANISH = Language(SOURCE_CODE, NAME_SOURCE.source)
 
 
 def shipped_dir() -> Path:
-    """``resources/i18n`` of the source tree, or its installed copy."""
-    source_tree = Path(__file__).resolve().parents[1] / "resources" / "i18n"
-    if source_tree.is_dir():
-        return source_tree
-    return Path(sys.prefix) / "share" / "oficialia" / "i18n"
+    """``resources/i18n`` (see :mod:`mailroom.resources`)."""
+    return resource_dir("i18n")
 
 
 def available_languages(data_dir: Path) -> list[Language]:

@@ -8,11 +8,11 @@ the exact wording a citizen accepted can be produced later.
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailroom.errors import ConfigError
+from mailroom.resources import resource_dir
 
 OFFICE_FOLDER = "aviso-de-privacidad"
 SHORT_FILE = "aviso-simplificado.txt"
@@ -32,11 +32,8 @@ class PrivacyNotice:
 
 
 def shipped_dir() -> Path:
-    """``resources/privacy`` of the source tree, or its installed copy."""
-    source_tree = Path(__file__).resolve().parents[1] / "resources" / "privacy"
-    if source_tree.is_dir():
-        return source_tree
-    return Path(sys.prefix) / "share" / "oficialia" / "privacy"
+    """``resources/privacy`` (see :mod:`mailroom.resources`)."""
+    return resource_dir("privacy")
 
 
 def load_notice(data_dir: Path, office_name: str) -> PrivacyNotice:

@@ -127,8 +127,8 @@ def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(str(path), size)
     except OSError as error:
         raise ToolMissing(
-            f"Falta la fuente {name} en {FONT_DIR}; instale el paquete fonts-dejavu-core para "
-            "poder imprimir tickets.",
+            f"Falta la fuente {name} en {FONT_DIR}: la instalación está incompleta. Reinstale "
+            "Oficialía para poder imprimir tickets.",
             path=path,
         ) from error
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,8 @@ class Settings:
     kiosk_max_pages: int = 30
     kiosk_efirma_closing_hour: str = "20:00"
     kiosk_admin_idle_seconds: int = 60
+    update_url: str = ""  # the state's TUF update channel (Windows installs)
+    update_root: str = ""  # its trusted root.json; empty: DATA/actualizaciones/root.json
 
     @property
     def database_path(self) -> Path:
@@ -97,11 +100,31 @@ SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings) if f.name != 
 
 
 def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """A packaged build's is the machine's one folder (:func:`machine_data_dir`): a counter PC
+    is shared by a shift of clerks and a kiosk runs as a service account, all on the same
+    filings. A run from source keeps a per-user folder."""
+    from mailroom.resources import frozen
+
+    if frozen():
+        return machine_data_dir()
+    return user_data_dir()
+
+
+def user_data_dir(name: str = APP_NAME) -> Path:
+    """This user's own folder (a run from source; the demos, also in a packaged build)."""
+    return Path(platformdirs.user_data_dir(name, appauthor=False))
+
+
+def machine_data_dir(platform: str = sys.platform) -> Path:
+    """The per-machine data folder an installer makes: ``/var/lib/oficialia`` (group
+    ``oficialia``) on Linux, ``%ProgramData%\\Oficialia`` on Windows."""
+    if platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData"), "Oficialia")
+    return Path("/var/lib") / APP_NAME
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``--data-dir`` wins, then ``OFICIALIA_HOME``, then the platform's user data folder."""
+    """``--data-dir`` wins, then ``OFICIALIA_HOME``, then :func:`default_data_dir`."""
     if explicit:
         return Path(explicit).expanduser().resolve()
     if os.environ.get(ENV_HOME):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from mailroom import audit, search
 from mailroom.config import Settings
@@ -13,7 +12,7 @@ from mailroom.intake import IntakeService
 from mailroom.models import Addressee, AreaRole, Channel, NewFiling, Sender
 from mailroom.ocr.engine import check_tesseract
 from mailroom.ocr.worker import OcrWorker
-from mailroom.samples import generate_samples
+from mailroom.samples import generate_samples, samples_dir
 from mailroom.store import Store
 
 AREAS = ("Dirección de Desarrollo Urbano", "Tesorería Municipal", "Secretaría del Ayuntamiento")
@@ -28,8 +27,8 @@ def run_demo(settings: Settings) -> int:
     started = time.perf_counter()
     # The page JPEGs of the 10-page letter are listed too (for the OCR benchmark); the demo files
     # the letter once, as its PDF.
-    samples = [s for s in generate_samples() if "/" not in s.filename]
-    sample_dir = Path(__file__).resolve().parent.parent / "resources" / "samples"
+    sample_dir = samples_dir(settings.data_dir)
+    samples = [s for s in generate_samples(sample_dir) if "/" not in s.filename]
     print(f"Muestras en {sample_dir} ({time.perf_counter() - started:.1f} s)")
     with Store(settings.data_dir) as store:
         worker = OcrWorker(store, settings)

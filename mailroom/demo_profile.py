@@ -49,7 +49,7 @@ from signing.demo_pki import DemoOcspResponder, DemoPki, create_demo_pki
 
 DEMO_APP_NAME = "oficialia-demo"
 EFIRMA_FOLDER = "demo-efirma"
-SAMPLES_FOLDER = "muestras"
+
 BACKEND_FOLDER = "servidor-demo"
 BACKEND_LOG = "servidor-demo.log"
 PORT_FILE = "puerto"
@@ -177,16 +177,12 @@ def _toml(value: object) -> str:
 
 
 def _samples(folder: Path) -> tuple[Path, tuple[Path, ...]]:
-    """The sample filings: the source tree's ``resources/samples`` when it is there (or can be
-    written), else a copy generated into the demo folder (an installed package)."""
-    from mailroom.samples import default_out_dir, generate_samples
+    """The sample filings (:func:`mailroom.samples.samples_dir`: the demo folder's own copy,
+    except in a source checkout)."""
+    from mailroom.samples import generate_samples, samples_dir
 
-    try:
-        out = default_out_dir()
-        samples = generate_samples(out)
-    except OSError:
-        out = folder / SAMPLES_FOLDER
-        samples = generate_samples(out)
+    out = samples_dir(folder)
+    samples = generate_samples(out)
     # The single page images of the 10-page letter are there for the OCR benchmark; the demo
     # offers the letter once, as its PDF.
     return out, tuple(out / s.filename for s in samples if "/" not in s.filename)

@@ -13,15 +13,70 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+EXIT_NO_DATA_FOLDER = 78  # EX_CONFIG
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if _command(args) in ("--version", "-V"):
+        from mailroom.version import version
+
+        print(f"oficialia {version()}")
+        return 0
     quiet_library_warnings()
+    if not {"-h", "--help"} & set(args):
+        problem = shared_data_folder(_data_dir(args))
+        if problem:
+            print(f"Error: {problem}", file=sys.stderr)
+            return EXIT_NO_DATA_FOLDER
     with temporary_files(args):
         return _run(args)
 
 
+def shared_data_folder(data_dir: Path) -> str | None:
+    """What keeps this user from the machine's data folder, in Spanish, or None.
+
+    An installed build uses one folder per machine (``/var/lib/oficialia``, owned by the group
+    ``oficialia`` with the setgid bit; ``%ProgramData%\\Oficialia``), made by the installer. In
+    a folder shared that way, what one clerk writes the next must be able to write too: the
+    umask lets the group write (others still nothing)."""
+    import os
+    import stat
+
+    from mailroom.config import machine_data_dir
+    from mailroom.resources import frozen
+
+    try:
+        mode = data_dir.stat().st_mode
+    except FileNotFoundError:
+        if frozen() and data_dir == machine_data_dir():
+            return (
+                f"No existe la carpeta de datos del equipo, {data_dir}. La crea el instalador: "
+                "reinstale Oficialía, o indique otra carpeta con --data-dir."
+            )
+        return None
+    except OSError:
+        mode = 0
+    if os.name == "posix" and mode & stat.S_ISGID:
+        os.umask(0o007)
+    if mode and not os.access(data_dir, os.W_OK | os.X_OK):
+        if os.name == "posix":
+            return (
+                f"Su usuario no puede escribir en la carpeta de datos {data_dir}. Pida al "
+                "administrador que lo agregue al grupo «oficialia» y vuelva a iniciar sesión."
+            )
+        return (
+            f"Su usuario no puede escribir en la carpeta de datos {data_dir}. Pida al "
+            "administrador que reinstale Oficialía o le dé permiso de escritura."
+        )
+    return None
+
+
 def _run(args: list[str]) -> int:
+    if _command(args) == "--self-test":
+        from mailroom.selftest import main as self_test
+
+        return self_test(_data_dir(args))
     if _command(args) == "mailroom" and not {"-h", "--help"} & set(args):
         from mailroom.cli.app import main_app
 

@@ -67,6 +67,13 @@ class NotFound(OficialiaError):
     exit_code = 4
 
 
+class SelfTestFailed(OficialiaError):
+    """``oficialia --self-test`` found the installation broken."""
+
+    code = "autoprueba"
+    exit_code = 70  # EX_SOFTWARE
+
+
 class ToolMissing(OficialiaError):
     """An external program (tesseract) is not installed or lacks a language."""
 

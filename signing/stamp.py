@@ -118,8 +118,10 @@ def stamp_style(font_file: Path | None = None) -> TextStampStyle:
 
 @cache
 def find_stamp_font() -> Path:
-    for folder in _FONT_DIRS:
-        candidate = Path(folder) / _FONT_FILE
+    """The shipped DejaVu Sans (the same seal on every system), else the system's."""
+    from mailroom.resources import font_file
+
+    for candidate in (font_file(_FONT_FILE), *(Path(f) / _FONT_FILE for f in _FONT_DIRS)):
         if candidate.is_file():
             return candidate
     raise StampFontMissing(

@@ -18,7 +18,6 @@ X.509 parser, which refuses SAT's Latin-1 TeletexStrings and AC6's own name.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,11 +44,10 @@ _MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024
 
 
 def bundle_dir() -> Path:
-    """The shipped bundle: ``resources/trust`` of the source tree, or its installed copy."""
-    source_tree = Path(__file__).resolve().parents[1] / "resources" / "trust"
-    if source_tree.is_dir():
-        return source_tree
-    return Path(sys.prefix) / "share" / "oficialia" / "trust"
+    """The shipped bundle (``resources/trust``, see :mod:`mailroom.resources`)."""
+    from mailroom.resources import resource_dir
+
+    return resource_dir("trust")
 
 
 @dataclass(frozen=True)

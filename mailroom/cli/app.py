@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mailroom.config import ENV_HOME, Settings, default_data_dir, load_settings
+from mailroom.config import APP_NAME, ENV_HOME, Settings, load_settings, user_data_dir
 
 NO_DISPLAY_EXIT = 69  # EX_UNAVAILABLE
 
@@ -72,7 +72,7 @@ def run_alone(
 
 def demo_data_dir() -> Path:
     """The demo profile's own folder, beside (never inside) the office's real data."""
-    return default_data_dir().with_name(default_data_dir().name + "-demo")
+    return user_data_dir(APP_NAME + "-demo")
 
 
 def demo_profile_dir(explicit: str | None) -> Path:
@@ -83,10 +83,13 @@ def demo_profile_dir(explicit: str | None) -> Path:
 
 
 def cmd_mailroom(args: argparse.Namespace, store: object, settings: Settings) -> int:
-    from mailroom.ui.shell import has_display
+    from mailroom.ui.shell import has_display, platform_plugin_problem
 
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return NO_DISPLAY_EXIT
+    if problem := platform_plugin_problem():
+        print(problem, file=sys.stderr)
         return NO_DISPLAY_EXIT
     if args.demo:
         return _run_demo_profile(args)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailroom.config import Settings
-from mailroom.errors import InvalidInput, NotFound, ToolMissing
+from mailroom.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from sync.server.backend import Backend
@@ -63,13 +63,10 @@ def add_backend_commands(commands: Any, common: argparse.ArgumentParser) -> None
 
 
 def cmd_serve_backend(args: argparse.Namespace, store: None, settings: Settings) -> int:
-    try:
-        from sync.server.serve import serve_forever
-    except ImportError as error:
-        raise ToolMissing(
-            "Faltan fastapi y uvicorn: instale el extra del servidor (pip install -e '.[server]').",
-            module=error.name or "",
-        ) from error
+    # Without the server extra (or in a packaged build) the import fails; mailroom.cli.program
+    # says what to install.
+    from sync.server.serve import serve_forever
+
     hooks = args.fault_hooks or os.environ.get("OFICIALIA_BACKEND_FAULT_HOOKS") == "1"
     backend = _backend(settings, fault_hooks=hooks)
     print(

@@ -74,10 +74,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_kiosk(args: argparse.Namespace, store: object, settings: Settings) -> int:
-    from mailroom.ui.shell import has_display
+    from mailroom.ui.shell import has_display, platform_plugin_problem
 
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return NO_DISPLAY_EXIT
+    if problem := platform_plugin_problem():
+        print(problem, file=sys.stderr)
         return NO_DISPLAY_EXIT
     if args.demo:
         return _run_demo(args)

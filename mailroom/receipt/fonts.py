@@ -41,8 +41,9 @@ from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 from mailroom.errors import ToolMissing
+from mailroom.resources import resource_dir
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_DIR = resource_dir("fonts")  # shipped with the app: see resources/fonts/SOURCES.md
 FONTS = {
     ("DejaVu", ""): "DejaVuSans.ttf",
     ("DejaVu", "B"): "DejaVuSans-Bold.ttf",
@@ -112,8 +113,8 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise ToolMissing(
-            f"Falta la fuente {path.name} en {path.parent}; instale el paquete "
-            "fonts-dejavu-core para poder emitir acuses.",
+            f"Falta la fuente {path.name} en {path.parent}: la instalación está incompleta. "
+            "Reinstale Oficialía para poder emitir acuses.",
             path=path,
         ) from error
 

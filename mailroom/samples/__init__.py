@@ -23,6 +23,7 @@ from mailroom.samples.generate import (
     generate_samples,
     load_manifest,
     main,
+    samples_dir,
 )
 from mailroom.samples.layout import page_ground_truth, wrap
 from mailroom.samples.model import Line, PageStyle, Sample
@@ -35,6 +36,7 @@ __all__ = [
     "PageStyle",
     "Sample",
     "default_out_dir",
+    "samples_dir",
     "degrade",
     "generate_samples",
     "load_manifest",

@@ -29,8 +29,24 @@ _SCAN_DPI = 300
 _SCAN_NOISE = 0.035
 
 
+DATA_FOLDER_NAME = "muestras"
+
+
 def default_out_dir() -> Path:
+    """The source tree's ``resources/samples`` (tests, benchmarks, the samples command)."""
     return Path(__file__).resolve().parents[2] / "resources" / "samples"
+
+
+def samples_dir(data_dir: Path) -> Path:
+    """Where a demo keeps its samples: the source tree's folder in a checkout (made once for
+    every demo profile and test run), else the data folder's ``muestras`` — a packaged or
+    installed build never writes where it is installed."""
+    from mailroom.resources import frozen
+
+    checkout = default_out_dir()
+    if not frozen() and (checkout / "README.md").is_file():
+        return checkout
+    return data_dir / DATA_FOLDER_NAME
 
 
 def _scan(document: Document, seed: int) -> list[Image.Image]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from mailroom.errors import ToolMissing
+from mailroom.resources import font_file
 from mailroom.samples.model import Line, Page, PageStyle
 
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = 612.0, 792.0  # US letter, what Mexican offices print on
@@ -52,8 +53,7 @@ class PlacedText:
 @cache
 def font_path(family: str, bold: bool) -> Path:
     name = _FONT_FILES[(family, bold)]
-    for folder in _FONT_DIRS:
-        candidate = Path(folder) / name
+    for candidate in (font_file(name), *(Path(folder) / name for folder in _FONT_DIRS)):
         if candidate.is_file():
             return candidate
     raise ToolMissing(
