@@ -30,7 +30,16 @@ from mailroom.cli.upkeep import add_upkeep_commands
 from mailroom.cli.verify import add_verify_commands
 from mailroom.cli.watch import add_watch_commands
 from mailroom.config import load_settings
-from mailroom.errors import OficialiaError
+from mailroom.errors import OficialiaError, ToolMissing
+
+# The reference backend runs on the state's servers: a packaged build (a counter PC, a kiosk)
+# leaves it and its web stack out.
+SERVER_MODULES = ("sync.server", "fastapi", "uvicorn", "starlette", "pydantic")
+BACKEND_NOT_BUNDLED = (
+    "Esta instalación de Oficialía no trae el servidor de sincronización de referencia (el de "
+    "las computadoras de ventanilla y los quioscos no lo necesita). Ese servidor se instala "
+    "desde el código fuente, con el extra del servidor: pip install 'oficialia[server]'."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,14 +61,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({"error": error.as_dict()}, ensure_ascii=False))
         print(f"Error: {error.message}", file=sys.stderr)
         return error.exit_code
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith(SERVER_MODULES):
+            raise
+        print(f"Error: {BACKEND_NOT_BUNDLED}", file=sys.stderr)
+        return ToolMissing.exit_code
     except KeyboardInterrupt:
         print("Interrumpido.", file=sys.stderr)
         return 130
 
 
+class _PrintVersion(argparse.Action):
+    """``--version``, with the version read only when asked (``mailroom.entry`` answers it
+    first anyway; this is for the help and for ``mailroom.cli.main`` called directly)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from mailroom.version import version
+
+        parser.exit(message=f"oficialia {version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oficialia", description="Oficialía de Partes.")
     parser.add_argument("--data-dir", help="carpeta de datos (también OFICIALIA_HOME)")
+    parser.add_argument("-V", "--version", action=_PrintVersion, nargs=0, help="versión")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="autoprueba de la instalación: módulos, autoridades, tesseract, OCR, acuse "
+        "sellado y las dos ventanas (sale con error en la primera falla)",
+    )
     # Accepted after the subcommand too (`oficialia intake … --data-dir X`); SUPPRESS keeps the
     # top-level value when the subcommand does not repeat it.
     common = argparse.ArgumentParser(add_help=False)
