@@ -369,10 +369,28 @@ class RunningKiosk:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def use_shipped_font(app: QApplication) -> None:
+    """The kiosk's sizes are measured on DejaVu Sans (kiosk.theme: its cap height sets the least
+    font size). Linux has it from the system (the package depends on fonts-dejavu-core);
+    elsewhere (Windows) the copy in resources/fonts is registered and made the kiosk's font."""
+    if sys.platform.startswith("linux"):
+        return
+    from PySide6.QtGui import QFont, QFontDatabase
+
+    from mailroom.resources import font_file
+
+    for face in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        if QFontDatabase.addApplicationFont(str(font_file(face))) < 0:
+            log.warning("could not load %s; the kiosk keeps the system's font", face)
+            return
+    app.setFont(QFont("DejaVu Sans"))
+
+
 def open_kiosk(settings: Settings, options: StartOptions | None = None) -> RunningKiosk:
     """The shell shown and its start under way (``run_kiosk`` then enters the event loop)."""
     prepare_environment()  # the on-screen keyboard: before the application reads it
     app = application()
+    use_shipped_font(app)
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     pool = QThreadPool()
     pool.setMaxThreadCount(MAX_BACKGROUND_THREADS)

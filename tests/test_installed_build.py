@@ -184,3 +184,20 @@ def test_backend_commands_say_the_server_is_not_in_this_installation(
     assert main(["--data-dir", str(tmp_path), "serve-backend"]) == 69
     err = capsys.readouterr().err
     assert "no trae el servidor de sincronización" in err and "oficialia[server]" in err
+
+
+def test_the_kiosk_brings_its_own_font_where_the_system_lacks_it(
+    qapp, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFontDatabase
+
+    import kiosk.app
+
+    before = qapp.font()
+    monkeypatch.setattr(kiosk.app.sys, "platform", "win32")
+    try:
+        kiosk.app.use_shipped_font(qapp)
+        assert qapp.font().family() == "DejaVu Sans"
+        assert "DejaVu Sans" in QFontDatabase.families()
+    finally:
+        qapp.setFont(before)
