@@ -24,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"oficialia {version()}")
         return 0
     quiet_library_warnings()
+    if sys.platform == "win32":  # the installer waits for every Oficialía process to end
+        from mailroom.windows_running import mark_running
+
+        mark_running()
     if not {"-h", "--help"} & set(args):
         problem = shared_data_folder(_data_dir(args))
         if problem:

@@ -26,6 +26,7 @@ from mailroom.cli.libro import add_libro_commands
 from mailroom.cli.scan import add_scan_commands
 from mailroom.cli.separador import add_separador_commands
 from mailroom.cli.syncing import add_sync_commands
+from mailroom.cli.updates import add_update_commands
 from mailroom.cli.upkeep import add_upkeep_commands
 from mailroom.cli.verify import add_verify_commands
 from mailroom.cli.watch import add_watch_commands
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_watch_commands(commands, common)
     add_app_commands(commands, common)
     add_kiosk_commands(commands, common)
+    add_update_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"
