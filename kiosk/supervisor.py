@@ -186,6 +186,10 @@ def _signal(child: subprocess.Popen[bytes], number: int) -> None:
 
 
 def default_command() -> list[str]:
+    """``oficialia kiosk`` with this same program: a packaged build's executable is the
+    command line itself; from source, the interpreter runs the entry point."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "kiosk"]
     return [sys.executable, "-m", "mailroom.entry", "kiosk"]
 
 
@@ -195,11 +199,13 @@ def default_heartbeat_file() -> Path:
     return resolve_data_dir() / "kiosk" / HEARTBEAT_NAME
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, add_help: bool = True) -> argparse.ArgumentParser:
+    """Also the options of ``oficialia kiosk supervisar`` (``add_help=False``: as a parent)."""
     parser = argparse.ArgumentParser(
         prog="python -m kiosk.supervisor",
         description="Mantiene el quiosco abierto: lo reinicia si termina o si su pantalla se "
         "congela (sin latido). Sin orden, ejecuta «oficialia kiosk».",
+        add_help=add_help,
     )
     parser.add_argument(
         "--heartbeat-timeout",
@@ -224,9 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if args.heartbeat_timeout <= 0:
         parser.error("--heartbeat-timeout debe ser mayor que cero")
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Supervise with parsed options (``main``, or ``oficialia kiosk supervisar``)."""
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
     heartbeat_file = args.heartbeat_file or default_heartbeat_file()
     heartbeat_file.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(

@@ -221,3 +221,26 @@ def test_a_bad_timeout_is_refused_in_spanish(capsys: pytest.CaptureFixture[str])
         main(["--heartbeat-timeout", "0", "--", "true"])
     assert raised.value.code == 2
     assert "debe ser mayor que cero" in capsys.readouterr().err
+
+
+def test_oficialia_kiosk_supervisar_keeps_the_heartbeat_in_the_data_folder(tmp_path: Path) -> None:
+    """The command a packaged build's shortcut or Shell Launcher runs (no Python on Windows)."""
+    from mailroom.entry import main as oficialia
+
+    heartbeat = tmp_path / "kiosk" / "latido-quiosco"
+    check = (
+        "import os, sys; sys.exit(10 if os.environ['OFICIALIA_HEARTBEAT_FILE'] == "
+        f"{str(heartbeat)!r} else 1)"
+    )
+    code = oficialia(
+        ["--data-dir", str(tmp_path), "kiosk", "supervisar", "--", sys.executable, "-c", check]
+    )
+    assert code == EXIT_TO_DESKTOP
+
+
+def test_a_packaged_build_supervises_its_own_executable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.supervisor import default_command
+
+    assert default_command()[1:] == ["-m", "mailroom.entry", "kiosk"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert default_command() == [sys.executable, "kiosk"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from mailroom.cli.app import NO_DISPLAY_EXIT
 from mailroom.config import Settings, load_settings
+from mailroom.errors import InvalidInput
 
 NO_DISPLAY_MESSAGE = (
     "No hay pantalla: el quiosco necesita una sesión gráfica (no se encontró DISPLAY ni "
@@ -38,7 +39,7 @@ def add_kiosk_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="en una ventana de 1920×1080 en lugar de pantalla completa (para probarlo)",
     )
     kiosk.set_defaults(handler=cmd_kiosk, needs_store=False)
-    actions = kiosk.add_subparsers(dest="kiosk_command", metavar="{pin,auditar}")
+    actions = kiosk.add_subparsers(dest="kiosk_command", metavar="{pin,auditar,supervisar}")
     audit = actions.add_parser(
         "auditar",
         parents=[common],
@@ -55,6 +56,27 @@ def add_kiosk_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--pin-file", type=Path, help="leer el PIN de este archivo (para scripts) en vez de pedirlo"
     )
     pin.set_defaults(handler=cmd_kiosk_pin, needs_store=False)
+    from kiosk.supervisor import build_parser as supervisor_options
+
+    supervise = actions.add_parser(
+        "supervisar",
+        parents=[common, supervisor_options(add_help=False)],
+        help="mantener el quiosco abierto: reiniciarlo si termina o si su pantalla se congela "
+        "(el papel de systemd donde no lo hay, como Windows)",
+    )
+    supervise.set_defaults(handler=cmd_kiosk_supervise, needs_store=False)
+
+
+def cmd_kiosk_supervise(args: argparse.Namespace, store: object, settings: Settings) -> int:
+    from kiosk.supervisor import run
+
+    if args.heartbeat_timeout <= 0:
+        raise InvalidInput("--heartbeat-timeout debe ser mayor que cero.", field="heartbeat")
+    if args.heartbeat_file is None:
+        from kiosk.supervisor import HEARTBEAT_NAME
+
+        args.heartbeat_file = settings.data_dir / "kiosk" / HEARTBEAT_NAME
+    return run(args)
 
 
 def main_kiosk(argv: list[str]) -> int:

@@ -241,6 +241,12 @@ def _installation() -> _Installation:
 
 
 def _resolve_command() -> str:
+    if getattr(sys, "frozen", False) and sys.platform == "win32":
+        # A Windows installer may carry tesseract (with its tessdata) beside the program:
+        # installer/windows/README.md. That copy wins over whatever else the PC has.
+        beside = Path(sys.executable).parent / "tesseract" / "tesseract.exe"
+        if beside.is_file():
+            return str(beside)
     found = shutil.which(TESSERACT_COMMAND)
     if found:
         return found
