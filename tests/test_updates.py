@@ -422,3 +422,20 @@ def test_the_windows_waiter_quotes_paths() -> None:
     assert r"$log = 'C:\ProgramData\O’’Neil\log.txt'" in script
     assert "'Global\\OficialiaEnEjecucion'" in script
     assert "-ArgumentList '/S'" in script
+
+
+def test_on_windows_only_the_environment_moves_the_trusted_root(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A clerk can write the data folder's config.toml on Windows; a root named there must not
+    be what the nightly SYSTEM task trusts."""
+    from mailroom.config import load_settings
+    from mailroom.updates.channel import trusted_root_path
+
+    settings = load_settings(tmp_path, update_root=str(tmp_path / "raiz-de-un-usuario.json"))
+    assert trusted_root_path(settings) == tmp_path / "raiz-de-un-usuario.json"
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delenv("OFICIALIA_UPDATE_ROOT", raising=False)
+    assert trusted_root_path(settings) == tmp_path / "actualizaciones" / "root.json"
+    monkeypatch.setenv("OFICIALIA_UPDATE_ROOT", str(tmp_path / "de-la-tarea.json"))
+    assert trusted_root_path(settings) == tmp_path / "de-la-tarea.json"

@@ -1,10 +1,14 @@
 """The Windows installer (installer/windows/oficialia.nsi) as an administrator meets it, under
 Debian's wine64: compiled with Debian's makensis around a stand-in for the frozen app (a real
 64-bit Windows program, installer/windows/standin.nsi), then installed, run, upgraded, refused
-while the app runs, and uninstalled, all silently (/S) and with no display.
+while the app runs, and uninstalled, all silently (/S) and with no display. Version 2.0.0 is
+built with a state's update channel (a real TUF root and an address): it seeds the trusted root,
+update_url and the nightly update task.
 
 What wine cannot show: ACLs (its icacls is a stub, so only the command the installer ran is
-checked), UAC, SmartScreen, a real Start menu. installer/windows/README.md says so.
+checked), a task's schedule and account (its Task Scheduler keeps only part of a definition, and
+runs nothing: the definition the installer wrote is checked, and its command run by hand), UAC,
+SmartScreen, a real Start menu. installer/windows/README.md says so.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from securesystemslib.signer import CryptoSigner
 
 from mailroom import windows_running
+from mailroom.updates.repository import ChannelFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOWS = ROOT / "installer" / "windows"
@@ -35,11 +43,30 @@ _SPEC.loader.exec_module(build_installer)
 WINE_DIR = Path("/usr/lib/wine")  # Debian's wine64 puts wine64 here, not on PATH
 INSTALL_DIR = r"C:\Program Files\Oficialia"
 DATA_DIR = r"C:\ProgramData\Oficialia"
+UPDATES_DIR = DATA_DIR + r"\actualizaciones"
 START_MENU = r"C:\ProgramData\Microsoft\Windows\Start Menu\Programs"
-SHORTCUTS = {"mailroom": "Oficialía — Ventanilla.lnk", "kiosk": "Oficialía — Quiosco.lnk"}
+# What each shortcut starts the installed program with: the kiosk under its watchdog.
+SHORTCUTS = {
+    "mailroom": "Oficialía — Ventanilla.lnk",
+    rf'kiosk supervisar --log-file "{DATA_DIR}\supervisor.log"': "Oficialía — Quiosco.lnk",
+}
 UNINSTALL_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\Oficialia"
-# What wine's icacls stub logs when the installer grants every local user modify rights.
+# What wine's icacls stub logs when the installer grants every local user modify rights on the
+# data folder, and when it closes a folder to all but administrators and SYSTEM.
 ICACLS_CALL = r'"C:\\ProgramData\\Oficialia" "/grant" "*S-1-5-32-545:(OI)(CI)M"'
+ADMIN_ONLY = (
+    r'"/inheritance:r" "/grant:r" "*S-1-5-18:(OI)(CI)F" "*S-1-5-32-544:(OI)(CI)F" '
+    r'"*S-1-5-32-545:(OI)(CI)RX"'
+)
+UPDATES_ICACLS_CALL = r'"C:\\ProgramData\\Oficialia\\actualizaciones" ' + ADMIN_ONLY
+PROGRAM_ICACLS_CALL = r'"C:\\Program Files\\Oficialia" ' + ADMIN_ONLY
+# What wine's schtasks logs of "/RU SYSTEM" (it registers the task from the XML all the same).
+SCHTASKS_AS_SYSTEM = 'schtasks:create_command Unsupported /ru option L"SYSTEM"'
+UPDATE_TASK = "Oficialia - actualizaciones"
+REGISTERED_TASK = r"C:\windows\system32\tasks" + "\\" + UPDATE_TASK
+TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+CHANNEL_URL = "https://actualizaciones.example.gob.mx/oficialia"
+CHANNEL_ROLES = ("root", "targets", "snapshot", "timestamp")
 WAIT_SECONDS = 30.0
 
 
@@ -73,7 +100,8 @@ class Wine:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"DISPLAY", "WAYLAND_DISPLAY"}  # silent mode needs no display
+            # Silent mode needs no display; the stand-in reports OFICIALIA_UPDATE_ROOT.
+            if key not in {"DISPLAY", "WAYLAND_DISPLAY"} and not key.startswith("OFICIALIA_")
         }
         temp = self.home / "tmp"
         env.update(
@@ -149,6 +177,8 @@ class Wine:
 class Installers:
     v1: Path
     v2: Path
+    """Built with the update channel: CHANNEL_URL and ``root``."""
+    root: Path
 
 
 @pytest.fixture(scope="session")
@@ -157,10 +187,11 @@ def wine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wine]:
     root = tmp_path_factory.mktemp("wine")
     (root / "home" / "tmp").mkdir(parents=True)
     session = Wine(wine=wine64, prefix=root / "prefix", home=root / "home")
-    booted = session.run("wineboot", "--init", timeout=300)
-    assert booted.returncode == 0, booted.stderr[-2000:]
     # Wine stops its services when its last program ends and starts them again with the next
     # one, a second or more each time: a console waiting on its input keeps them up meanwhile.
+    # It also makes the prefix (wine boots a new one before its first program). A separate
+    # `wineboot --init` first would leave a server under which the Task Scheduler service never
+    # starts ("Service database locked").
     keeper = subprocess.Popen(
         [str(wine64), "cmd"],
         env=session.environment(),
@@ -169,6 +200,15 @@ def wine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wine]:
         stderr=subprocess.DEVNULL,
     )
     try:
+        # Windows always runs its Task Scheduler; wine starts it when asked (the first call
+        # waits for the new prefix).
+        _wait_until(
+            lambda: (
+                session.run("net", "start", "schedule", timeout=300).returncode == 0
+                or "Task Scheduler" in session.run("net", "start").stdout
+            ),
+            "el Programador de tareas de wine no arrancó",
+        )
         yield session
     finally:
         assert keeper.stdin is not None
@@ -187,9 +227,13 @@ def wine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wine]:
 def installers(tmp_path_factory: pytest.TempPathFactory) -> Installers:
     """The installer of versions 1.0.0 and 2.0.0, each around its own stand-in bundle, laid out
     as PyInstaller lays it out (oficialia.exe beside _internal/), with one file only it has.
-    2.0.0 also has a windowed executable, oficialiaw.exe, which its shortcuts then start."""
+    2.0.0 also has a windowed executable, oficialiaw.exe, which its shortcuts then start, and is
+    built with a state's update channel (a real TUF root, from the channel code itself)."""
     makensis, _ = _tools_or_skip()
     root = tmp_path_factory.mktemp("instaladores")
+    channel = ChannelFolder(root / "canal")
+    channel.initialize({role: CryptoSigner.generate_ed25519() for role in CHANNEL_ROLES})
+    trusted_root = channel.metadata_dir / "root.json"
     made = {}
     for version in ("1.0.0", "2.0.0"):
         bundle = root / version / "oficialia"
@@ -210,11 +254,13 @@ def installers(tmp_path_factory: pytest.TempPathFactory) -> Installers:
             check=False,
         )
         assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+        channel_options = {}
         if version == "2.0.0":
             shutil.copy(bundle / "oficialia.exe", bundle / "oficialiaw.exe")
-        made[version] = build_installer.build(bundle, makensis=makensis)
+            channel_options = {"update_root": trusted_root, "update_url": CHANNEL_URL + "/"}
+        made[version] = build_installer.build(bundle, makensis=makensis, **channel_options)
         assert made[version].name == f"Oficialia-{version}-instalador.exe"
-    return Installers(v1=made["1.0.0"], v2=made["2.0.0"])
+    return Installers(v1=made["1.0.0"], v2=made["2.0.0"], root=trusted_root)
 
 
 def test_install_upgrade_refuse_while_running_and_uninstall_keep_the_data(
@@ -222,16 +268,27 @@ def test_install_upgrade_refuse_while_running_and_uninstall_keep_the_data(
 ) -> None:
     program = wine.unix(INSTALL_DIR)
     data = wine.unix(DATA_DIR)
+    updates = wine.unix(UPDATES_DIR)
+    config = data / "config.toml"
+    task = wine.unix(REGISTERED_TASK)
 
-    # Install 1.0.0, silently.
-    installed = wine.run(str(installers.v1), "/S", debug="-all,fixme+icacls")
+    # Install 1.0.0, silently; it was built without an update channel.
+    installed = wine.run(str(installers.v1), "/S", debug="-all,fixme+icacls,fixme+schtasks")
     assert installed.returncode == 0, installed.stderr[-2000:]
     assert (program / "oficialia.exe").is_file()
     assert (program / "_internal" / "solo-1.0.0.txt").is_file()
     assert (program / "uninstall.exe").is_file()
     assert data.is_dir()
-    # Wine's icacls changes nothing, but says what it was asked: every local user may modify.
+    # Wine's icacls changes nothing, but says what it was asked: every local user may modify
+    # the data folder; its updates folder only administrators and SYSTEM.
     assert ICACLS_CALL in installed.stderr, installed.stderr[-2000:]
+    assert UPDATES_ICACLS_CALL in installed.stderr, installed.stderr[-2000:]
+    assert updates.is_dir()
+    # No channel: no trusted root, no update_url, no task, and the program folder as it was.
+    assert list(updates.iterdir()) == []
+    assert not config.exists()
+    assert not task.exists() and "schtasks" not in installed.stderr
+    assert PROGRAM_ICACLS_CALL not in installed.stderr
     entry = wine.registry(UNINSTALL_KEY)
     assert entry is not None
     assert entry["DisplayName"] == "Oficialía"
@@ -248,8 +305,8 @@ def test_install_upgrade_refuse_while_running_and_uninstall_keep_the_data(
     kept.parent.mkdir()
     kept.write_text("escrito recibido")
 
-    # Install 2.0.0 over it: no file of 1.0.0 is left, the data stays.
-    upgraded = wine.run(str(installers.v2), "/S")
+    # Install 2.0.0 over it: no file of 1.0.0 is left, the data stays, and the channel is set up.
+    upgraded = wine.run(str(installers.v2), "/S", debug="-all,fixme+icacls,fixme+schtasks")
     assert upgraded.returncode == 0, upgraded.stderr[-2000:]
     assert not (program / "_internal" / "solo-1.0.0.txt").exists()
     assert (program / "_internal" / "solo-2.0.0.txt").is_file()
@@ -261,6 +318,23 @@ def test_install_upgrade_refuse_while_running_and_uninstall_keep_the_data(
         assert wine.run("start", f"{START_MENU}\\{shortcut}").returncode == 0
         _wait_for_line(data / "sustituto.txt", f"2.0.0 {command}")
     assert kept.read_text() == "escrito recibido"
+    _assert_channel_set_up(wine, upgraded, installers)
+    assert tomllib.loads(config.read_text("utf-8")) == {"update_url": CHANNEL_URL}
+
+    # Installing again keeps an admin's root and update_url, and adds update_url to a config.toml
+    # that lacks it, keeping what it had.
+    (updates / "root.json").write_bytes(b'{"raiz": "puesta por el administrador"}')
+    config.write_bytes(b'office = "OPM"')  # no line break at the end
+    again = wine.run(str(installers.v2), "/S", debug="-all,fixme+icacls,fixme+schtasks")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert config.read_bytes() == f'office = "OPM"\nupdate_url = "{CHANNEL_URL}"\n'.encode()
+    mirror = b'office = "OPM"\r\n  update_url="https://espejo.example.gob.mx/oficialia"\r\n'
+    config.write_bytes(mirror)
+    again = wine.run(str(installers.v2), "/S", debug="-all,fixme+icacls,fixme+schtasks")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert config.read_bytes() == mirror
+    assert (updates / "root.json").read_bytes() == b'{"raiz": "puesta por el administrador"}'
+    assert task.is_file()  # the old version's uninstaller removed it, the new one made it again
 
     # While the app runs (it holds the mutex), neither installer nor uninstaller changes a thing;
     # nor while it runs in another session, where only its Global\ name can be seen.
@@ -277,15 +351,53 @@ def test_install_upgrade_refuse_while_running_and_uninstall_keep_the_data(
         assert refused.returncode == 3, refused.stderr[-2000:]
         assert _snapshot(wine) == before
 
-    # Uninstall as documented for mass deployment: the program goes, the data stays.
+    # Uninstall as documented for mass deployment: the program and its task go, the data
+    # (the updates folder included) stays.
     uninstalled = wine.run(f"{INSTALL_DIR}\\uninstall.exe", "/S")
     assert uninstalled.returncode == 0, uninstalled.stderr[-2000:]
     _wait_until(lambda: not program.exists(), f"{program} sigue ahí")
     _wait_until(lambda: wine.registry(UNINSTALL_KEY) is None, "la clave de desinstalación sigue")
     for shortcut in SHORTCUTS.values():
         assert not (wine.unix(START_MENU) / shortcut).exists()
+    assert not task.exists()
     assert kept.read_text() == "escrito recibido"
     assert (data / "sustituto.txt").is_file()
+    assert config.read_bytes() == mirror
+    assert (updates / "root.json").is_file()
+
+
+def _assert_channel_set_up(wine: Wine, installed: Ran, installers: Installers) -> None:
+    """The trusted root in place, and the nightly task: registered, as SYSTEM, daily, and its
+    command, run as written, starting the installed program's `actualizar` with the root pinned."""
+    updates = wine.unix(UPDATES_DIR)
+    assert UPDATES_ICACLS_CALL in installed.stderr, installed.stderr[-2000:]
+    assert (updates / "root.json").read_bytes() == installers.root.read_bytes()
+    # SYSTEM runs the program from its folder: closed to users like the updates folder.
+    assert PROGRAM_ICACLS_CALL in installed.stderr, installed.stderr[-2000:]
+    assert SCHTASKS_AS_SYSTEM in installed.stderr, installed.stderr[-2000:]
+    # Wine's Task Scheduler keeps only part of what it is given, but it did parse the definition.
+    registered = wine.unix(REGISTERED_TASK).read_text("utf-8-sig")
+    assert "<Description>Busca en el canal del estado una versión nueva" in registered
+    definition = ElementTree.parse(wine.unix(INSTALL_DIR) / "tarea-actualizaciones.xml")
+
+    def text(path: str) -> str | None:
+        return definition.findtext(path, namespaces=TASK_NS)
+
+    assert text("t:Principals/t:Principal/t:UserId") == "S-1-5-18"
+    assert text("t:Principals/t:Principal/t:RunLevel") == "HighestAvailable"
+    assert text("t:Triggers/t:CalendarTrigger/t:ScheduleByDay/t:DaysInterval") == "1"
+    assert text("t:Triggers/t:CalendarTrigger/t:StartBoundary") == "2024-01-01T03:00:00"
+    assert text("t:Settings/t:StartWhenAvailable") == "true"
+    assert text("t:Settings/t:MultipleInstancesPolicy") == "IgnoreNew"
+    assert text("t:Actions/t:Exec/t:WorkingDirectory") == INSTALL_DIR
+    command, arguments = text("t:Actions/t:Exec/t:Command"), text("t:Actions/t:Exec/t:Arguments")
+    assert command is not None and arguments is not None
+    # The Task Scheduler starts "<Command> <Arguments>"; a batch file line does the same.
+    batch = wine.home / "tarea.cmd"
+    batch.write_text(f"@{command} {arguments}\r\n@exit /b %ERRORLEVEL%\r\n")
+    assert wine.run("cmd", "/c", Wine.windows(batch)).returncode == 0
+    ran = (wine.unix(DATA_DIR) / "sustituto.txt").read_text().splitlines()[-1]
+    assert ran == rf"2.0.0 actualizar | OFICIALIA_UPDATE_ROOT={UPDATES_DIR}\root.json"
 
 
 def test_the_installer_looks_for_the_mutex_the_app_holds() -> None:
@@ -295,7 +407,7 @@ def test_the_installer_looks_for_the_mutex_the_app_holds() -> None:
     assert 'OpenMutexW(i 0x00100000, i 0, w "Global\\${MUTEX_NAME}")' in script
 
 
-def test_the_readme_documents_every_exit_code_of_the_installer() -> None:
+def test_the_readmes_say_what_the_installer_does() -> None:
     script = (WINDOWS / "oficialia.nsi").read_text(encoding="utf-8-sig")
     readme = (WINDOWS / "README.md").read_text(encoding="utf-8")
     codes = dict(re.findall(r"^!define (EXIT_\w+) (\d+)$", script, re.M))
@@ -304,9 +416,20 @@ def test_the_readme_documents_every_exit_code_of_the_installer() -> None:
         "EXIT_NOT_ADMIN": "4",
         "EXIT_OLD_VERSION": "5",
         "EXIT_DATA_FOLDER": "6",
+        "EXIT_UPDATES": "7",
     }
     documented = set(re.findall(r"^\| (\d) \|", readme, re.M))
     assert documented == {"0", "1", "2", *codes.values()}
+    # What the updates guide tells an admin to do by hand is what the installer does.
+    updates_readme = (ROOT / "installer" / "updates" / "README.md").read_text(encoding="utf-8")
+    by_hand = (
+        r'icacls "%ProgramData%\Oficialia\actualizaciones" /inheritance:r /grant:r '
+        r"*S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX"
+    )
+    assert by_hand in updates_readme
+    assert by_hand.replace('"', "").split(" ", 2)[2] in ADMIN_ONLY.replace('"', "")
+    assert f'/TN "{UPDATE_TASK}"' in updates_readme
+    assert "OFICIALIA_UPDATE_ROOT" in updates_readme
 
 
 def test_mark_running_holds_both_mutexes_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,9 +471,24 @@ def test_mark_running_does_nothing_elsewhere(monkeypatch: pytest.MonkeyPatch) ->
     assert not windows_running.is_marked()
 
 
-def test_build_says_what_to_do_without_a_bundle(tmp_path: Path) -> None:
+def test_build_says_what_to_do_without_a_bundle_or_with_a_wrong_channel(tmp_path: Path) -> None:
     with pytest.raises(build_installer.BuildError, match="pyinstaller installer/oficialia.spec"):
         build_installer.build(tmp_path / "no-existe")
+    bundle = tmp_path / "oficialia"
+    bundle.mkdir()
+    (bundle / "oficialia.exe").write_bytes(b"MZ")
+    channel = ChannelFolder(tmp_path / "canal")
+    channel.initialize({role: CryptoSigner.generate_ed25519() for role in CHANNEL_ROLES})
+    with pytest.raises(build_installer.BuildError, match="hace falta también --raiz"):
+        build_installer.build(bundle, update_url=CHANNEL_URL)
+    with pytest.raises(build_installer.BuildError, match="no es válida: debe empezar con https"):
+        build_installer.build(
+            bundle, update_url='https://x.gob.mx/"a"', update_root=channel.metadata_dir
+        )
+    timestamp = channel.metadata_dir / "timestamp.json"
+    with pytest.raises(build_installer.BuildError, match="no es la raíz de confianza"):
+        build_installer.build(bundle, update_url=CHANNEL_URL, update_root=timestamp)
+    assert build_installer.check_trusted_root(channel.metadata_dir / "root.json") == 1
     assert build_installer.version_quad("0.1.0") == "0.1.0.0"
     assert build_installer.version_quad("1.2.3rc1") == "1.2.3.0"
     assert build_installer.version_quad("2.0.0.dev7") == "2.0.0.0"
@@ -388,9 +526,11 @@ def _wait_until(condition: Callable[[], bool], failure: str) -> None:
 
 
 def _snapshot(wine: Wine) -> tuple[object, ...]:
-    """The program's files and shortcuts (name, size, time) and its Add/Remove programs entry."""
+    """The program's files, shortcuts and update task (name, size, time) and its Add/Remove
+    programs entry."""
     paths = [*wine.unix(INSTALL_DIR).rglob("*")]
     paths += [wine.unix(START_MENU) / shortcut for shortcut in SHORTCUTS.values()]
+    paths.append(wine.unix(REGISTERED_TASK))
     files = sorted((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in paths)
     return (files, wine.registry(UNINSTALL_KEY))
 

@@ -16,3 +16,19 @@ LangString DATA_FOLDER_READY ${LANG_SPANISH} "Carpeta de datos: $APPDATA\Oficial
 LangString DATA_KEPT ${LANG_SPANISH} "La carpeta de datos $APPDATA\Oficialia se conservó. Si de verdad quiere borrar los expedientes, bórrela a mano."
 LangString SHORTCUT_MAILROOM ${LANG_SPANISH} "Recibir, registrar y consultar escritos en la ventanilla."
 LangString SHORTCUT_KIOSK ${LANG_SPANISH} "Quiosco de autoservicio para que la ciudadanía entregue sus escritos."
+
+LangString UPDATES_FOLDER_READY ${LANG_SPANISH} "Carpeta de actualizaciones: $APPDATA\Oficialia\actualizaciones (solo los administradores y el sistema pueden cambiarla)."
+LangString UPDATES_FOLDER_FAILED ${LANG_SPANISH} "No se pudo dejar la carpeta $APPDATA\Oficialia\actualizaciones solo para administradores (icacls: $0). El programa quedó instalado, pero no se preparó la actualización automática. Como administrador ejecute:$\r$\n$\r$\nicacls $\"$APPDATA\Oficialia\actualizaciones$\" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX$\r$\n$\r$\ny vuelva a ejecutar el instalador."
+!ifdef UPDATE_ROOT_FILE
+LangString UPDATE_ROOT_PLACED ${LANG_SPANISH} "Raíz de confianza de las actualizaciones: $APPDATA\Oficialia\actualizaciones\root.json."
+LangString UPDATE_ROOT_KEPT ${LANG_SPANISH} "Ya había una raíz de confianza en $APPDATA\Oficialia\actualizaciones\root.json; se conserva."
+!endif
+!ifdef UPDATE_URL
+LangString UPDATE_URL_WRITTEN ${LANG_SPANISH} "Canal de actualizaciones (update_url) anotado en $APPDATA\Oficialia\config.toml."
+LangString UPDATE_URL_KEPT ${LANG_SPANISH} "$APPDATA\Oficialia\config.toml ya indica un canal de actualizaciones (update_url); se conserva."
+LangString UPDATE_URL_FAILED ${LANG_SPANISH} "No se pudo anotar el canal de actualizaciones en $APPDATA\Oficialia\config.toml. El programa quedó instalado; como administrador agregue a ese archivo la línea:$\r$\n$\r$\nupdate_url = $\"${UPDATE_URL}$\""
+LangString PROGRAM_FOLDER_OPEN ${LANG_SPANISH} "No se pudo quitar a los usuarios el permiso de escribir en la carpeta del programa $INSTDIR (icacls: $0). La tarea de actualizaciones ejecutaría desde ella programas con permisos de sistema, así que no se creó. El programa quedó instalado; instálelo en Program Files o revise los permisos de esa carpeta, y vuelva a ejecutar el instalador."
+LangString UPDATE_TASK_FAILED ${LANG_SPANISH} "No se pudo crear la tarea programada «Oficialia - actualizaciones» ($0). El programa quedó instalado, pero no se actualizará solo. Como administrador ejecute:$\r$\n$\r$\nschtasks /Create /TN $\"Oficialia - actualizaciones$\" /XML $\"$INSTDIR\tarea-actualizaciones.xml$\" /RU SYSTEM /F"
+LangString UPDATE_TASK_CREATED ${LANG_SPANISH} "Tarea programada «Oficialia - actualizaciones»: cada noche, como SYSTEM, busca e instala la versión nueva que publique el estado."
+LangString UPDATE_TASK_DESCRIPTION ${LANG_SPANISH} "Busca en el canal del estado una versión nueva de Oficialía, comprueba sus firmas y la instala en silencio (oficialia.exe actualizar)."
+!endif

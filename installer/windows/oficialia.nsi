@@ -7,20 +7,25 @@
 ;   /DBUNDLE_LIST=...          bundle-files.nsh, written from that folder's top-level entries
 ;   /DOUTFILE=...              where the installer goes
 ; and optionally /DGUI_EXE=oficialiaw.exe when the bundle has a windowed executable for the
-; shortcuts (no console window behind the apps).
+; shortcuts (no console window behind the apps), and the state's update channel
+; (/DUPDATE_ROOT_FILE, /DUPDATE_URL, /DUPDATE_CONFIG_FILE: see actualizaciones.nsh).
 ;
 ; What it does: a per-machine install in Program Files; the data folder in ProgramData, made
 ; writable by every local user (a counter PC is shared by several clerks, and the kiosk runs
-; under its own account); Start menu shortcuts for all users; an Add/Remove programs entry. It
-; refuses while Oficialía runs (the app holds the named mutex MUTEX_NAME, see
-; mailroom/windows_running.py). Installing over an older version first runs the old uninstaller,
-; so no file of the old version stays behind. Uninstalling never touches the data folder.
+; under its own account), except its updates folder, which only administrators and SYSTEM may
+; change; with an update channel, its trusted root, its address and a nightly task that installs
+; what it publishes (actualizaciones.nsh); Start menu shortcuts for all users, the kiosk's under
+; its watchdog (`kiosk supervisar`); an Add/Remove programs entry. It refuses while Oficialía
+; runs (the app holds the named mutex MUTEX_NAME, see mailroom/windows_running.py). Installing
+; over an older version first runs the old uninstaller, so no file of the old version stays
+; behind. Uninstalling never touches the data folder.
 ;
 ; Exit codes (silent mode /S included; README.md documents them for administrators):
 ;   0 installed (or uninstalled)          1 cancelled by the person installing
 ;   2 stopped by the installer itself     3 Oficialía is running: nothing was changed
 ;   4 not an administrator                5 the old version could not be removed: nothing new
 ;   6 installed, but the data folder could not be made or made writable for all users
+;   7 installed, but signed updates are not set up (updates folder, config.toml or task)
 
 Unicode true
 Target amd64-unicode
@@ -59,11 +64,15 @@ RequestExecutionLevel admin
 !define USERS_SID "*S-1-5-32-545"
 !define SHORTCUT_MAILROOM "$SMPROGRAMS\Oficialía — Ventanilla.lnk"
 !define SHORTCUT_KIOSK "$SMPROGRAMS\Oficialía — Quiosco.lnk"
+; The kiosk under its watchdog, which restarts it when it ends or its screen freezes
+; (installer/KIOSCO.md); the windowed executable has no console, so the log goes to a file.
+!define KIOSK_ARGUMENTS 'kiosk supervisar --log-file "$APPDATA\${DATA_SUBFOLDER}\supervisor.log"'
 
 !define EXIT_RUNNING 3
 !define EXIT_NOT_ADMIN 4
 !define EXIT_OLD_VERSION 5
 !define EXIT_DATA_FOLDER 6
+!define EXIT_UPDATES 7
 
 Name "${PRODUCT}"
 OutFile "${OUTFILE}"
@@ -86,6 +95,7 @@ ShowUninstDetails show
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 !include "FileFunc.nsh"
+!include "WordFunc.nsh"
 
 Var PreviousInstall
 Var PreviousVersion
@@ -105,6 +115,7 @@ Var PreviousVersion
 
 !insertmacro MUI_LANGUAGE "Spanish"
 !include "mensajes.nsh"
+!include "actualizaciones.nsh"
 !include "${BUNDLE_LIST}"
 
 ; Pushes 1 when any process holds the mutex (in this session, or in any session through the
@@ -220,12 +231,15 @@ Section "-${PRODUCT}"
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
 
   Call MakeDataFolder
+  ${If} ${FileExists} "$APPDATA\${DATA_SUBFOLDER}\*.*"
+    Call SetUpUpdates
+  ${EndIf}
 
   ; The shortcuts start in the data folder: nothing the apps write lands beside the program.
   SetOutPath "$APPDATA\${DATA_SUBFOLDER}"
   CreateShortcut "${SHORTCUT_MAILROOM}" "$INSTDIR\${GUI_EXE}" "mailroom" \
     "$INSTDIR\oficialia.exe" 0 SW_SHOWNORMAL "" "$(SHORTCUT_MAILROOM)"
-  CreateShortcut "${SHORTCUT_KIOSK}" "$INSTDIR\${GUI_EXE}" "kiosk" \
+  CreateShortcut "${SHORTCUT_KIOSK}" "$INSTDIR\${GUI_EXE}" '${KIOSK_ARGUMENTS}' \
     "$INSTDIR\oficialia.exe" 0 SW_SHOWNORMAL "" "$(SHORTCUT_KIOSK)"
   SetOutPath "$INSTDIR"
 
@@ -270,13 +284,16 @@ Function un.onInit
   Call un.RefuseWhileRunning
 FunctionEnd
 
-; Removes what the installer put in $INSTDIR, the shortcuts and the Add/Remove programs entry;
-; never the data folder. An upgrade runs this too, before copying the new version.
+; Removes what the installer put in $INSTDIR, the shortcuts, the update task and the Add/Remove
+; programs entry; never the data folder (nor its updates folder, with the trusted root and what
+; was verified). An upgrade runs this too, before copying the new version.
 Section "Uninstall"
   SetShellVarContext all
   SetRegView 64
   Delete "${SHORTCUT_MAILROOM}"
   Delete "${SHORTCUT_KIOSK}"
+  !insertmacro REMOVE_UPDATE_TASK
+  Delete "$INSTDIR\${UPDATE_TASK_FILE}"
   !insertmacro UNINSTALL_BUNDLE
   Delete "$INSTDIR\${UNINSTALLER}"
   RMDir "$INSTDIR"

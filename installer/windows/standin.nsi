@@ -4,7 +4,10 @@
 ;
 ;   oficialia.exe [arguments...]
 ;       appends "<VERSION> <arguments>" as a line to C:\ProgramData\Oficialia\sustituto.txt, as
-;       the real app writes into the per-machine data folder (a shortcut's run shows up there);
+;       the real app writes into the per-machine data folder (a shortcut's run shows up there:
+;       "mailroom", "kiosk supervisar --log-file ...", whatever it was given); when the
+;       environment sets OFICIALIA_UPDATE_ROOT (as the nightly update task does), the line ends
+;       with " | OFICIALIA_UPDATE_ROOT=<its value>";
 ;   oficialia.exe /retener=<stop file> /listo=<ready file> [...]
 ;       also holds the mutex the real app holds (mailroom/windows_running.py), writes the ready
 ;       file, and keeps running until the stop file exists (at most 120 s);
@@ -35,7 +38,12 @@ Section
   CreateDirectory "$APPDATA\Oficialia"
   FileOpen $1 "$APPDATA\Oficialia\sustituto.txt" a
   FileSeek $1 0 END
-  FileWrite $1 "${VERSION} $0$\r$\n"
+  ReadEnvStr $2 OFICIALIA_UPDATE_ROOT
+  ${If} $2 == ""
+    FileWrite $1 "${VERSION} $0$\r$\n"
+  ${Else}
+    FileWrite $1 "${VERSION} $0 | OFICIALIA_UPDATE_ROOT=$2$\r$\n"
+  ${EndIf}
   FileClose $1
 
   ClearErrors

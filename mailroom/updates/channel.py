@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ from mailroom.updates.releases import (
 FOLDER = "actualizaciones"
 METADATA = "metadatos"
 STAGED = "instalador"
+ROOT_VARIABLE = "OFICIALIA_UPDATE_ROOT"
 TRUSTED_ROOT = "root.json"
 
 
@@ -95,11 +97,14 @@ def updates_folder(settings: Settings) -> Path:
 
 
 def trusted_root_path(settings: Settings) -> Path:
-    return (
-        Path(settings.update_root)
-        if settings.update_root
-        else updates_folder(settings) / TRUSTED_ROOT
-    )
+    """The trusted root. On Windows the configuration files live in the data folder, which
+    every user may write: a root named there would let any clerk sign what the nightly task
+    (SYSTEM) installs. So on Windows only the environment (the task's own) may move it from
+    the installer's admin-only ``actualizaciones`` folder."""
+    chosen = settings.update_root
+    if sys.platform == "win32":
+        chosen = os.environ.get(ROOT_VARIABLE, "")
+    return Path(chosen) if chosen else updates_folder(settings) / TRUSTED_ROOT
 
 
 def check_for_update(
@@ -213,7 +218,10 @@ class UpdateChannel:
             staged_dir.mkdir(exist_ok=True)
             _remove_others(staged_dir, keep=release.target)
             staged = staged_dir / release.target
-            os.replace(downloaded, staged)
+            # Copied, not moved: a copy takes the admin-only folder's permissions, where a
+            # file moved on the same NTFS volume would keep the users-writable tmp's.
+            shutil.copyfile(downloaded, staged)
+            downloaded.unlink()
             if os.name != "nt":  # Windows runs an .exe by its name; POSIX needs the bit
                 staged.chmod(0o750)
         except OSError as error:
