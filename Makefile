@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: run kiosk demo test setup system-packages lint bench clean screenshots
+.PHONY: run kiosk demo test setup system-packages packaging-packages lint bench clean screenshots bundle deb apt-repo
 
 # The clerk's desktop app on the demo profile (its own data folder, a demo e.firma, the reference
 # backend on 127.0.0.1 while the app runs). Without a display it says so and points to `make demo`.
@@ -24,13 +24,18 @@ kiosk: setup
 demo: setup
 	$(BIN)/oficialia demo
 
-test: setup
+# The suite also builds the bundle and the packages and installs them (as root, on the machine it
+# runs on: see tests/test_deb.py), so it needs the packaging tools too.
+test: setup packaging-packages
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 setup: system-packages $(STAMP)
 
 system-packages:
 	@bash installer/system-packages.sh
+
+packaging-packages:
+	@bash installer/packaging-packages.sh
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -58,6 +63,7 @@ bench: setup
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/kiosk_choices.py
+	$(BIN)/python bench/bundle.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla
@@ -76,6 +82,37 @@ screenshots: setup
 	cp build/capturas-quiosco-todas/quiosco-revision-grande.png \
 	  build/capturas-quiosco-todas/quiosco-identidad-contraste.png \
 	  build/capturas-quiosco-todas/quiosco-bienvenida-en.png resources/screenshots/
+
+# The one-folder bundle, dist/oficialia/ (executable dist/oficialia/oficialia): both apps and the
+# command line with no Python on the target (installer/oficialia.spec). Rebuilt only when a
+# module, a shipped resource, the spec or pyproject.toml changed. PyInstaller needs binutils;
+# the Wayland client libraries let every Qt plugin in the bundle load (tests/test_bundle.py).
+BUNDLE_SOURCES := $(shell find mailroom signing sync kiosk -name '*.py' -not -path 'sync/server/*') \
+  $(shell find resources/trust resources/privacy resources/i18n resources/fonts -type f) \
+  $(wildcard mailroom/ui/translations/*.qm) kiosk/keyboard.qml pyproject.toml \
+  installer/oficialia.spec installer/bundle_main.py installer/build-bundle.sh
+
+bundle: dist/oficialia/oficialia
+
+dist/oficialia/oficialia: $(BUNDLE_SOURCES) | setup
+	@bash installer/system-packages.sh binutils libwayland-cursor0 libwayland-egl1
+	@bash installer/build-bundle.sh
+
+# The Debian/Ubuntu package dist/oficialia_<version>_amd64.deb, made from the bundle with dpkg-deb
+# (installer/deb/build-deb.sh). The version is pyproject.toml's unless given: `make deb
+# VERSION=0.1.1` packs the same bundle as another version (and `oficialia --version` says so).
+VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+deb: bundle packaging-packages
+	@bash installer/deb/build-deb.sh dist/oficialia $(VERSION) dist
+
+# Publishes that package in the state's signed apt repository (installer/apt-repo/README.md):
+# `make apt-repo REPO=/srv/oficialia/apt LLAVE=<huella>`, with the key in GnuPG's home
+# (GNUPGHOME, ~/.gnupg if unset).
+apt-repo:
+	@test -n "$(REPO)" -a -n "$(LLAVE)" || { echo "Indique REPO=carpeta y LLAVE=huella de la \
+	llave de firma (vea installer/apt-repo/README.md)." >&2; exit 2; }
+	@$(MAKE) --no-print-directory deb
+	@bash installer/apt-repo/build-repo.sh "$(REPO)" "$(LLAVE)" dist/oficialia_$(VERSION)_amd64.deb
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -68,6 +68,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # first: this script's own folder would make "kiosk" mean it
 
+import firstpaint  # noqa: E402 - bench/firstpaint.py, beside this script
+
 TARGET_START_RATIO = 2.0
 TARGET_RECEIPT_S = 2.0
 TARGET_WIPE_S = 1.0
@@ -82,8 +84,8 @@ LOAD_FILINGS = 3
 IDLE_SECONDS = 3.0  # about as long as the feeder's ten sheets take to show
 # Gray squares a page clean-up tells from blank; each read delayed as a real feeder's pace.
 SANE_TEST_OPTIONS = 'test-picture "Grid"\nread-delay true\nread-delay-duration 50000\n'
-STEPS = ("imported", "first welcome", "desk", "screens", "welcome")
-KIOSK_CONFIG = f'# bench/kiosk.py\ndevice = "K01"\nscanner = "{SCANNER}"\nkiosk_camera = "no"\n'
+STEPS = firstpaint.KIOSK_STEPS
+KIOSK_CONFIG = "# bench/kiosk.py\n" + firstpaint.KIOSK_CONFIG
 
 
 QT_NOISE = ("This plugin does not support propagateSizeHints()", "Couldn't load pipewire",
@@ -158,90 +160,17 @@ def prepare_environment(folder: Path) -> None:
 
 # -- 1. cold start: the children ------------------------------------------------------------
 
-FIRST_PAINT = """
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
-
-
-class Watch(QObject):
-    \"\"\"Prints each watched widget's name at its first paint; quits after the last.\"\"\"
-
-    def __init__(self, parent, last):
-        super().__init__(parent)
-        self.names, self.seen, self.last = {}, set(), last
-
-    def watch(self, widget, name):
-        self.names[widget] = name
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched, event):
-        name = self.names.get(watched)
-        if name and event.type() == QEvent.Type.Paint and name not in self.seen:
-            self.seen.add(name)
-            print(name, flush=True)
-            if name == self.last:
-                QTimer.singleShot(0, lambda: QApplication.exit(0))
-        return False
-"""
-
-BARE_CHILD = (
-    FIRST_PAINT
-    + """
-import sys
-from PySide6.QtWidgets import QWidget
-
-app = QApplication(sys.argv[:1])
-window = QWidget()
-watch = Watch(window, "welcome")
-watch.watch(window, "welcome")
-window.showFullScreen()
-app.exec()
-"""
+# The children run as ``python -c`` with the source tree as their folder; the watched start-ups
+# are bench/firstpaint.py's (shared with bench/bundle.py), found after the source tree so that
+# ``kiosk`` is the package, not this script.
+_CHILD = (
+    "import sys\n"
+    f"sys.path.append({str(ROOT / 'bench')!r})\n"
+    "import firstpaint\n"
+    "firstpaint.CHILDREN[{kind!r}](sys.argv[1] if len(sys.argv) > 1 else '')\n"
 )
-
-KIOSK_CHILD = (
-    FIRST_PAINT
-    + """
-import sys
-import kiosk.app
-from PySide6.QtCore import Qt
-
-print("imported", flush=True)
-
-
-def started(watch, shell):
-    parts = shell.parts
-    if parts is None:
-        print("failed", flush=True)
-        QApplication.exit(1)
-        return
-    print("screens", flush=True)
-    from kiosk.session import Screen
-
-    watch.watch(parts.window.screens[Screen.WELCOME], "welcome")
-
-
-opened = kiosk.app.open_kiosk
-
-
-def open_watched(settings, options=None):
-    running = opened(settings, options)
-    shell = running.shell
-    shell.bench_watch = watch = Watch(shell, "welcome")
-    watch.watch(shell.first_welcome, "first welcome")
-    shell.parts_ready.connect(lambda outcome: started(watch, shell))
-    # on the starting thread, as it emits: the desk is open (modules imported, store opened)
-    direct = Qt.ConnectionType.DirectConnection
-    shell.parts_ready.connect(lambda outcome: print("desk", flush=True), direct)
-    return running
-
-
-kiosk.app.open_kiosk = open_watched  # run_kiosk finds it by this name
-from mailroom.entry import main
-
-sys.exit(main(["--data-dir", sys.argv[1], "kiosk"]))
-"""
-)
+BARE_CHILD = _CHILD.format(kind="bare")
+KIOSK_CHILD = _CHILD.format(kind="kiosk")
 
 
 def time_child(script: str, *args: str) -> dict[str, float]:

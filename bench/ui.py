@@ -38,10 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The clerk's watched start-up, shared with bench/bundle.py (this script's folder is on sys.path).
+from firstpaint import READY, SHOWN  # noqa: E402
+from firstpaint import watch_clerk as child_app  # noqa: E402
+
 TARGET_START_RATIO = 1.5
 TARGET_REGISTER_S = 1.0
 TARGET_STALL_MS = 50.0
-SHOWN, READY = "shown", "ready"
 
 
 def platform_name() -> str:
@@ -72,51 +75,6 @@ def child_bare() -> None:
     window.resize(1366, 768)
     window.show()
     app.exec()
-
-
-def child_app(data_dir: str) -> None:
-    """The clerk's start-up exactly as ``oficialia mailroom`` does it (``mailroom.entry`` →
-    ``run_app``: the window's frame painted first, the screens built once their modules are
-    loaded).
-
-    The first paint is seen by a filter on the main window itself, as in ``child_bare``. A filter
-    on the whole application would perturb what it measures: a Python event filter converts
-    every object an event goes to, and the first Qt-internal one (the ``QAnimationTimer`` behind
-    the main window's layout) makes PySide6 6.11 initialise every lazily loaded type, ~30 ms that
-    ``oficialia mailroom`` itself never pays before its first frame (it has no such filter then).
-    """
-    from PySide6.QtCore import QEvent, QObject, QTimer
-
-    from mailroom.entry import main
-    from mailroom.ui import app as app_module
-
-    class Watch(QObject):
-        window = None
-
-        def eventFilter(self, watched, event):  # type: ignore[no-untyped-def] # noqa: N802
-            if self.window is None and event.type() == QEvent.Type.Paint:
-                self.window = watched
-                print(SHOWN, flush=True)
-                QTimer.singleShot(0, self.wait_ready)
-            return False
-
-        def wait_ready(self) -> None:
-            window = self.window
-            if not window.ready or window.runner.active:
-                QTimer.singleShot(2, self.wait_ready)
-                return
-            print(READY, flush=True)
-            window.close()
-
-    watch = Watch()
-
-    class WatchedWindow(app_module.MainWindow):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.installEventFilter(watch)
-
-    app_module.MainWindow = WatchedWindow  # run_app builds its window from this name
-    main(["mailroom", "--data-dir", data_dir])
 
 
 def _report_first_paint(app, window, ready) -> None:  # type: ignore[no-untyped-def]

@@ -62,7 +62,9 @@ def shared_data_folder(data_dir: Path) -> str | None:
     except OSError:
         mode = 0
     if os.name == "posix" and mode & stat.S_ISGID:
-        os.umask(0o007)
+        from mailroom.fsutil import share_with_group
+
+        share_with_group()
     if mode and not os.access(data_dir, os.W_OK | os.X_OK):
         if os.name == "posix":
             return (

@@ -12,9 +12,48 @@ from typing import IO, TypeVar
 
 from mailroom.errors import OficialiaError
 
-__all__ = ["fsync_dir", "write_atomically", "write_bytes_atomically"]
+__all__ = [
+    "fsync_dir",
+    "group_shared",
+    "new_folder",
+    "share_with_group",
+    "shared_mode",
+    "write_atomically",
+    "write_bytes_atomically",
+]
 
 T = TypeVar("T")
+_group_shared = False
+
+
+def share_with_group() -> None:
+    """The data folder is one a group shares (an installed build's ``/var/lib/oficialia``:
+    setgid, group ``oficialia``): what this process makes there must be the next clerk's to
+    read and write. umask 007 covers what is made with the usual modes; the files made private
+    on purpose (mkstemp's 0600, SQLite's 0644, the device credential) ask :func:`shared_mode`."""
+    global _group_shared
+    os.umask(0o007)
+    _group_shared = True
+
+
+def group_shared() -> bool:
+    return _group_shared
+
+
+def shared_mode(private: int = 0o600) -> int:
+    """``private`` for a per-user data folder; group read and write in a shared one."""
+    if not _group_shared:
+        return private
+    return 0o770 if private & 0o100 else 0o660
+
+
+def new_folder(parent: Path, prefix: str) -> Path:
+    """``tempfile.mkdtemp``, whose 0700 a shared folder widens to the group's: another clerk's
+    next command must be able to sweep it if this process dies."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    if _group_shared:
+        os.chmod(folder, 0o770)
+    return folder
 
 
 def fsync_dir(folder: Path) -> None:
@@ -50,8 +89,8 @@ def write_atomically(
             result = write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        if mode is not None or _group_shared:
+            os.chmod(temporary, mode if mode is not None else shared_mode())
         os.replace(temporary, path)
         fsync_dir(folder)
     except OSError as error:

@@ -39,6 +39,7 @@ from typing import IO
 
 from mailroom.errors import StorageError
 from mailroom.filelock import lock, try_lock
+from mailroom.fsutil import new_folder
 
 TMP = "tmp"
 BLOB_TMP = Path("blobs", TMP)  # Settings.blob_dir / "tmp", BlobStore.tmp (a test keeps them equal)
@@ -100,7 +101,7 @@ def work_folder(data_dir: Path, prefix: str) -> Path:
     """
     parent = process_folder(data_dir)
     try:
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        return new_folder(parent, prefix)
     except OSError as error:
         raise _unwritable(parent, error) from error
 
@@ -253,7 +254,7 @@ def _claim(root: Path) -> _Owned:
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _turn(root):
-            folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=root))
+            folder = new_folder(root, f"{FOLDER_PREFIX}{os.getpid()}-")
             handle = (folder / LOCK_NAME).open("a+b")
             if not try_lock(handle):  # a file nobody else knows yet: the OS refuses locks here
                 handle.close()

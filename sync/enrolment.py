@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mailroom.fsutil import shared_mode
 from mailroom.store import Store
 from sync import protocol
 from sync.errors import EnrolmentFailed, NotEnrolled
@@ -147,10 +148,11 @@ def mark_revoked(store: Store, message: str, now: datetime) -> None:
 def write_credential(data_dir: Path, credential: str) -> Path:
     path = credential_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    os.chmod(path.parent, shared_mode(0o700))
     temporary = path.with_suffix(".tmp")
-    # Created 0600 from the start: never world-readable, not even for an instant.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Created private from the start: never world-readable, not even for an instant. (In a data
+    # folder a group shares, the group's: every clerk's app syncs as this device.)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, shared_mode(0o600))
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(credential)
         handle.flush()

@@ -17,7 +17,11 @@ from mailroom.store import Store
 from tests.sat_pki import SatPki, running_sat_pki
 from tests.temp_guard import TempGuard
 
-pytest_plugins = ["tests.kiosk_fixtures"]  # the kiosk window's printer and open_kiosk
+pytest_plugins = [
+    "tests.kiosk_fixtures",  # printer, open_kiosk
+    "tests.bundle_fixture",  # bundle_dir
+    "tests.deb_fixture",  # deb_packages, lintian_report, machine, searchable_scratch
+]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ZONE = ZoneInfo("America/Mexico_City")

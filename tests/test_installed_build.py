@@ -85,6 +85,33 @@ def test_a_group_shared_folder_makes_files_the_group_can_write(tmp_path: Path) -
     assert stat.S_IMODE((shared / "sub").stat().st_mode) & 0o007 == 0
 
 
+def test_everything_a_filing_leaves_in_a_shared_folder_is_the_groups(tmp_path: Path) -> None:
+    """The next clerk (another user of the group) must write what this one made: the database
+    and its WAL, the stored documents and acuse, the device's folders, and the work folders the
+    next command may have to sweep. Others get nothing."""
+    from mailroom.samples import generate_samples
+
+    shared = tmp_path / "compartida"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    sample = next(s for s in generate_samples() if s.filename.endswith(".pdf"))
+    document = default_out_dir() / sample.filename
+    done = subprocess.run(
+        [str(OFICIALIA), "--data-dir", str(shared), "intake", str(document),
+         "--remitente", "Ana Pérez", "--asunto", "Prueba", "--sin-esperar-ocr"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = [p for p in shared.rglob("*") if not p.is_symlink()]
+    assert any(p.name == "oficialia.sqlite3" for p in made)
+    assert sum(1 for p in made if "blobs" in p.parts and p.is_file()) >= 2  # document and acuse
+    for path in made:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        wanted = 0o070 if path.is_dir() else 0o060
+        assert mode & wanted == wanted, f"{path.relative_to(shared)}: {oct(mode)}"
+        assert mode & 0o007 == 0, f"{path.relative_to(shared)}: {oct(mode)}"
+
+
 def test_a_user_outside_the_group_is_told_whom_to_ask(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

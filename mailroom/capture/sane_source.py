@@ -286,6 +286,13 @@ def _unavailable_message() -> str:
             "En Windows no hay SANE: digitalice a una carpeta (folder:CARPETA) o importe los "
             "archivos (file:ARCHIVO)."
         )
+    from mailroom.resources import frozen
+
+    if frozen():  # the bundle carries python-sane; the system's libsane1 is missing
+        return (
+            "No se encontró SANE en este equipo (la biblioteca libsane). Instálela con «sudo "
+            "apt-get install libsane1 sane-utils» o digitalice a una carpeta."
+        )
     return (
         "Falta el módulo python-sane para usar escáneres. Instálelo con «make setup» (necesita "
         "los paquetes libsane-dev, gcc y python3-dev) o digitalice a una carpeta."

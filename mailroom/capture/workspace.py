@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from mailroom.errors import StorageError
+from mailroom.fsutil import new_folder
 
 
 class PageFiles:
@@ -59,7 +59,7 @@ class PageFiles:
         if self._folder is None:
             try:
                 self._work_dir.mkdir(parents=True, exist_ok=True)
-                self._folder = Path(tempfile.mkdtemp(prefix="captura-", dir=self._work_dir))
+                self._folder = new_folder(self._work_dir, "captura-")
             except OSError as error:
                 raise self._storage_error(error) from error
         return self._folder

@@ -19,13 +19,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailroom.errors import OcrFailed, StorageError, ToolMissing
+from mailroom.fsutil import new_folder
 
 # Tests and unusual installs point this at another binary; a bare name is looked up on PATH.
 TESSERACT_COMMAND = "tesseract"
@@ -188,7 +188,7 @@ def read_tsv(tsv: str) -> tuple[str, float]:
 def _output_folder(work_dir: Path) -> Iterator[Path]:
     """A folder of this run's own inside ``work_dir``, removed with tesseract's output."""
     try:
-        folder = Path(tempfile.mkdtemp(prefix="ocr-", dir=work_dir))
+        folder = new_folder(work_dir, "ocr-")
     except OSError as error:
         raise StorageError(
             f"No se pudo escribir en la carpeta de trabajo del OCR {work_dir}: "

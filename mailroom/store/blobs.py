@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mailroom import tmpfiles
 from mailroom.errors import IntegrityProblem, StorageError
-from mailroom.fsutil import fsync_dir
+from mailroom.fsutil import fsync_dir, group_shared, shared_mode
 from mailroom.models import Sha256
 
 CHUNK = 1 << 20
@@ -70,6 +70,8 @@ class BlobStore:
                 produce(write)
                 out.flush()
                 os.fsync(out.fileno())
+            if group_shared():
+                os.chmod(temp, shared_mode())
             sha = Sha256(digest.hexdigest())
             final = self.path(sha)
             if final.is_file() and final.stat().st_size == size:

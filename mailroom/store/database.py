@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mailroom.errors import StorageError
+from mailroom.fsutil import group_shared, shared_mode
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -18,6 +20,10 @@ def connect(path: Path) -> sqlite_utils.Database:
     """A connection in autocommit mode: transactions are always explicit (see :func:`immediate`)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if group_shared() and not path.exists():
+            # SQLite makes the file 0644 (and its -wal and -shm like it): in a folder a group
+            # shares, the next clerk could not write it. Made first, with the group's mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, shared_mode()))
         conn = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
