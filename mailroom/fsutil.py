@@ -41,10 +41,11 @@ def group_shared() -> bool:
 
 
 def shared_mode(private: int = 0o600) -> int:
-    """``private`` for a per-user data folder; group read and write in a shared one."""
+    """``private`` for a per-user data folder; group read and write in a shared one (a folder
+    keeps the setgid bit, or what is made in it would take its maker's own group)."""
     if not _group_shared:
         return private
-    return 0o770 if private & 0o100 else 0o660
+    return 0o2770 if private & 0o100 else 0o660
 
 
 def new_folder(parent: Path, prefix: str) -> Path:
@@ -52,7 +53,7 @@ def new_folder(parent: Path, prefix: str) -> Path:
     next command must be able to sweep it if this process dies."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     if _group_shared:
-        os.chmod(folder, 0o770)
+        os.chmod(folder, shared_mode(0o700))
     return folder
 
 
