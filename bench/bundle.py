@@ -29,14 +29,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,24 +52,6 @@ LABEL = {"clerk": "clerk's app (oficialia mailroom)", "kiosk": "kiosk (oficialia
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
-
-
-@contextmanager
-def work_folder(given: str | None) -> Iterator[Path]:
-    """A folder of this run's own, removed at the end; this process's and its children's
-    temporary files go there too."""
-    parent = Path(given).resolve() if given else ROOT / "bench" / ".work-bundle"
-    made_parent = not parent.exists()
-    folder = parent / f"run-{os.getpid()}"
-    (folder / "tmp").mkdir(parents=True)
-    os.environ.update(dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(folder / "tmp")))
-    tempfile.tempdir = str(folder / "tmp")
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if made_parent:
-            shutil.rmtree(parent, ignore_errors=True)
 
 
 def child_environment(folder: Path) -> dict[str, str]:
@@ -226,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--work-dir", help="where the scratch build and data folders go")
     options = parser.parse_args(argv)
-    with work_folder(options.work_dir) as work:
+    with firstpaint.work_folder(options.work_dir, "bundle") as work:
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
         if options.no_build:
             bundle, seconds, kind = existing_build()

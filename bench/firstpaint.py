@@ -17,7 +17,12 @@ bundle carries nothing else.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +182,22 @@ if __name__ == "__main__":
     print(f"modules {Path(mailroom.__file__).resolve().parents[1]}", flush=True)
     kind, folder = sys.argv[1:3]
     CHILDREN[kind](folder)
+
+
+@contextmanager
+def work_folder(given: str | None, name: str) -> Iterator[Path]:
+    """A folder of this run's own (under ``given``, else ``bench/.work-<name>``), removed at
+    the end. This process and its children make their temporary files there, not in the
+    system's, for as long as the process lives (it ends with the benchmark)."""
+    parent = Path(given).resolve() if given else Path(__file__).parent / f".work-{name}"
+    made_parent = not parent.exists()
+    folder = parent / f"run-{os.getpid()}"
+    (folder / "tmp").mkdir(parents=True)
+    os.environ.update(dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(folder / "tmp")))
+    tempfile.tempdir = str(folder / "tmp")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if made_parent:
+            shutil.rmtree(parent, ignore_errors=True)

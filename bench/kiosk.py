@@ -52,15 +52,13 @@ import dataclasses
 import gc
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,25 +119,6 @@ def runs_list(values: Sequence[float], scale: float = 1.0, unit: str = "s") -> s
 
 
 # -- the work folder and the environment ----------------------------------------------------
-
-
-@contextmanager
-def work_folder(given: str | None) -> Iterator[Path]:
-    """A folder of this run's own (under ``given`` or ``bench/.work-kiosk``), removed at the end.
-    This process and its children make their temporary files there, not in the system's, for
-    as long as the process lives (it ends with the benchmark)."""
-    parent = Path(given).resolve() if given else ROOT / "bench" / ".work-kiosk"
-    made_parent = not parent.exists()
-    folder = parent / f"run-{os.getpid()}"
-    (folder / "tmp").mkdir(parents=True)
-    os.environ.update(dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(folder / "tmp")))
-    tempfile.tempdir = str(folder / "tmp")
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if made_parent:
-            shutil.rmtree(parent, ignore_errors=True)
 
 
 def prepare_environment(folder: Path) -> None:
@@ -973,7 +952,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parts", default="1234", help="which figures, e.g. 24 (default 1234)")
     options = parser.parse_args(argv)
     runs, warm_up = (1, False) if options.quick else (options.runs, True)
-    with work_folder(options.work_dir) as work:
+    with firstpaint.work_folder(options.work_dir, "kiosk") as work:
         prepare_environment(work)
         print(f"Qt offscreen, one {PANEL[0]}x{PANEL[1]} screen; {os.cpu_count()} cores, load "
               f"average {os.getloadavg()[0]:.1f} at the start; {runs} run(s) each"

@@ -34,30 +34,5 @@ for field in Depends Recommends; do
 done
 packages+=("$@")
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Este sistema no tiene apt-get. Instale a mano: ${missing[*]}" >&2
-  echo "(las herramientas de Debian para armar y revisar paquetes .deb y repositorios)." >&2
-  exit 1
-fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    sudo=(sudo)
-  else
-    echo "Faltan paquetes y no hay sudo. Como root ejecute:" >&2
-    echo "  apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-fi
-
-echo "Instalando paquetes del sistema para empaquetar: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The same installer as the rest (missing ones only, apt-get with sudo when not root).
+exec bash "$(dirname "${BASH_SOURCE[0]}")/system-packages.sh" "${packages[@]}"

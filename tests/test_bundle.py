@@ -45,7 +45,6 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 DESK_USER = "oficialia-prueba-paquete"
-XVFB = shutil.which("Xvfb")
 SIZE_LIMIT_BYTES = 250_000_000
 MISSING_PLUGIN_EXIT = 69
 NOT_SHIPPED = (
@@ -334,42 +333,6 @@ if board is not None:
     found["english"] = board.item_property("language")
 Path(sys.argv[1]).write_text(json.dumps(found), encoding="utf-8")
 """
-
-
-@pytest.fixture(scope="module")
-def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An X server of our own (Xvfb, the kiosk panel's size) on a number it finds free."""
-    if XVFB is None:
-        pytest.skip("Xvfb no está instalado (installer/system-packages.sh: xvfb)")
-    log = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
-    read_end, write_end = os.pipe()
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [
-                XVFB,
-                "-displayfd",
-                str(write_end),
-                "-screen",
-                "0",
-                "1920x1080x24",
-                "-nolisten",
-                "tcp",
-                "-noreset",
-            ],  # fmt: skip
-            pass_fds=(write_end,),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            number = pipe.readline().strip().decode()
-        if not number:
-            pytest.skip(f"Xvfb no arrancó: {log.read_text(errors='replace')[-500:]}")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_kiosk_keyboard_loads_from_the_bundle(

@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,41 +36,6 @@ CURP = "HEGT761003MDFRNN07"
 needs_xvfb = pytest.mark.skipif(
     XVFB is None, reason="Xvfb no está instalado (installer/system-packages.sh: xvfb)"
 )
-
-
-@pytest.fixture(scope="module")
-def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A display of our own, the size of the kiosk's panel, on a number Xvfb finds free."""
-    assert XVFB is not None
-    log_path = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
-    read_end, write_end = os.pipe()
-    with open(log_path, "wb") as log_file:
-        server = subprocess.Popen(
-            [
-                XVFB,
-                "-displayfd",
-                str(write_end),
-                "-screen",
-                "0",
-                "1920x1080x24",
-                "-nolisten",
-                "tcp",
-                "-noreset",
-            ],  # fmt: skip
-            pass_fds=(write_end,),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            number = pipe.readline().strip().decode()
-        if not number:
-            pytest.skip(f"Xvfb no arrancó: {log_path.read_text(errors='replace')[-500:]}")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def run_child(scenario: str, display: str, folder: Path) -> dict[str, Any]:

@@ -289,15 +289,20 @@ def test_an_unreachable_channel_gets_a_spanish_message(tmp_path: Path, channel: 
 # -- the command line ---------------------------------------------------------------------------
 
 
+def publisher_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The channel's and the keys' folders, with every role's passphrase in the environment."""
+    for role in ROLES:
+        monkeypatch.setenv(f"OFICIALIA_FRASE_{role.upper()}", f"frase de prueba de {role}")
+    return tmp_path / "canal", tmp_path / "claves"
+
+
 def test_the_state_publishes_and_a_pc_checks_from_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from mailroom.cli import main
     from mailroom.version import version
 
-    for role in ROLES:
-        monkeypatch.setenv(f"OFICIALIA_FRASE_{role.upper()}", f"frase de prueba de {role}")
-    canal, claves = tmp_path / "canal", tmp_path / "claves"
+    canal, claves = publisher_folders(tmp_path, monkeypatch)
     assert publish.main(["iniciar", "--canal", str(canal), "--claves", str(claves)]) == 0
     assert sorted(p.name for p in claves.iterdir()) == [f"{role}.pem" for role in sorted(ROLES)]
     newer = ".".join(str(int(part) + 1) for part in version().split(".")[:1]) + ".0.0"
@@ -336,9 +341,7 @@ def test_the_state_publishes_and_a_pc_checks_from_the_command_line(
 def test_the_publisher_renews_rotates_and_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for role in ROLES:
-        monkeypatch.setenv(f"OFICIALIA_FRASE_{role.upper()}", f"frase de prueba de {role}")
-    canal, claves = tmp_path / "canal", tmp_path / "claves"
+    canal, claves = publisher_folders(tmp_path, monkeypatch)
     where = ["--canal", str(canal), "--claves", str(claves)]
     assert publish.main(["iniciar", *where, "--dias", "timestamp=2"]) == 0
     assert publish.main(["renovar", *where]) == 0
@@ -370,9 +373,7 @@ def test_the_publisher_renews_rotates_and_reports(
 def test_a_wrong_passphrase_does_not_open_a_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for role in ROLES:
-        monkeypatch.setenv(f"OFICIALIA_FRASE_{role.upper()}", f"frase de prueba de {role}")
-    canal, claves = tmp_path / "canal", tmp_path / "claves"
+    canal, claves = publisher_folders(tmp_path, monkeypatch)
     assert publish.main(["iniciar", "--canal", str(canal), "--claves", str(claves)]) == 0
     monkeypatch.setenv("OFICIALIA_FRASE_TIMESTAMP", "otra frase cualquiera")
 
