@@ -45,7 +45,10 @@ def pki_store(pki_settings: Settings) -> Iterator[Store]:
 
 
 @pytest.fixture
-def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+def runner(qapp, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    # Asks for the store so that it is closed only after this waits for the tasks (also for
+    # tests/test_ui_filing_detail.py): a task still reading a closed SQLite connection on a
+    # worker crashes the process.
     pool = QThreadPool()
     pool.setMaxThreadCount(2)
     tasks = TaskRunner(pool)

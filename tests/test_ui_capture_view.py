@@ -46,7 +46,9 @@ def _sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture
-def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+def runner(qapp, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    # Asks for the store so that it is closed only after this waits for the tasks: a task
+    # still reading a closed SQLite connection on a worker crashes the process.
     pool = QThreadPool()
     pool.setMaxThreadCount(2)
     runner = TaskRunner(pool)

@@ -61,7 +61,9 @@ READ_TIMEOUT = 60_000
 
 
 @pytest.fixture
-def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+def runner(qapp, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    # Asks for the store so that it is closed only after this waits for the tasks: a task
+    # still reading a closed SQLite connection on a worker crashes the process.
     before = QLocale()
     i18n.install_translations(qapp)  # as application() does for the app's own QApplication
     pool = QThreadPool()

@@ -36,7 +36,9 @@ BAD_CURP = (
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+def runner(qtbot, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    # Asks for the store so that it is closed only after this waits for the tasks: a task
+    # still reading a closed SQLite connection on a worker crashes the process.
     pool = QThreadPool()
     pool.setMaxThreadCount(2)
     tasks = TaskRunner(pool)
