@@ -88,7 +88,7 @@ screenshots: setup
 # module, a shipped resource, the spec or pyproject.toml changed. PyInstaller needs binutils;
 # the Wayland client libraries let every Qt plugin in the bundle load (tests/test_bundle.py).
 BUNDLE_SOURCES := $(shell find mailroom signing sync kiosk -name '*.py' -not -path 'sync/server/*') \
-  $(shell find resources/trust resources/privacy resources/i18n resources/fonts -type f) \
+  $(shell find resources/trust resources/privacy resources/i18n resources/fonts resources/passwords -type f) \
   $(wildcard mailroom/ui/translations/*.qm) kiosk/keyboard.qml pyproject.toml \
   installer/oficialia.spec installer/bundle_main.py installer/build-bundle.sh
 

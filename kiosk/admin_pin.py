@@ -25,12 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher, Type, extract_parameters
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from mailroom.errors import OficialiaError, StorageError
 from mailroom.filelock import lock
 from mailroom.fsutil import write_bytes_atomically
+from mailroom.password_hash import hash_secret, secret_matches, well_formed_hash
 
 __all__ = [
     "LOCK_MINUTES",
@@ -51,15 +49,8 @@ FAILURES_FILE = "admin-pin-failures.json"
 LOCK_FILE = "admin-pin.lock"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 4096
-# A hash names its own cost. One planted with a huge memory or time cost would make every PIN
-# check exhaust the kiosk, so a hash asking for more than this counts as damaged. The ceilings
-# are well above argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes).
-MAX_MEMORY_KIB = 256 * 1024
-MAX_TIME_COST = 10
-MAX_PARALLELISM = 16
-ARGON2ID_HASH = re.compile(
-    r"\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
-)
+# A hash names its own cost: one planted with a huge cost counts as damaged
+# (mailroom.password_hash.well_formed_hash), so a PIN check cannot be made to exhaust the kiosk.
 
 SET_PIN_HINT = "Configúrelo de nuevo desde una terminal con «oficialia kiosk pin»."
 NO_PIN = "Este quiosco no tiene PIN de administración. " + SET_PIN_HINT
@@ -116,7 +107,6 @@ class AdminPin:
     def __init__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.folder = Path(data_dir) / PIN_FOLDER
         self._clock = clock or _local_now
-        self._hasher = PasswordHasher(type=Type.ID)
 
     @property
     def hash_path(self) -> Path:
@@ -132,7 +122,7 @@ class AdminPin:
     def set(self, pin: str) -> None:
         """Store ``pin`` (staff, from a terminal) and forget earlier failures and any lock."""
         _refuse_weak(pin)
-        record = {"version": FORMAT_VERSION, "hash": self._hasher.hash(pin)}
+        record = {"version": FORMAT_VERSION, "hash": hash_secret(pin)}
         with self._turn():
             self._write(self.hash_path, record)
             self._write_failures(_Failures(0, None))
@@ -193,10 +183,7 @@ class AdminPin:
     def _matches(self, stored: str, pin: str) -> bool:
         if not _well_formed(pin):  # a wrong guess all the same; no need to hash it
             return False
-        try:
-            return self._hasher.verify(stored, pin)
-        except (VerificationError, InvalidHashError):
-            return False
+        return secret_matches(stored, pin)
 
     # -- the files ------------------------------------------------------------------------------
 
@@ -205,7 +192,7 @@ class AdminPin:
         if not isinstance(record, dict):
             return None
         stored = record.get("hash")
-        return stored if isinstance(stored, str) and _acceptable_hash(stored) else None
+        return stored if isinstance(stored, str) and well_formed_hash(stored) else None
 
     def _read_failures(self) -> _Failures:
         record = _read_json(self.failures_path)
@@ -271,22 +258,6 @@ def _read_json(path: Path) -> object:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _DAMAGED
-
-
-def _acceptable_hash(stored: str) -> bool:
-    # extract_parameters reads the numbers only; the salt and the hash must be base64 too.
-    if len(stored) > 512 or not ARGON2ID_HASH.fullmatch(stored):
-        return False
-    try:
-        parameters = extract_parameters(stored)
-    except (InvalidHashError, ValueError):
-        return False
-    return (
-        parameters.type is Type.ID
-        and parameters.memory_cost <= MAX_MEMORY_KIB
-        and parameters.time_cost <= MAX_TIME_COST
-        and parameters.parallelism <= MAX_PARALLELISM
-    )
 
 
 def _well_formed(pin: str) -> bool:

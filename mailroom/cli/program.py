@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from mailroom.cli.accounts import add_account_commands
 from mailroom.cli.app import add_app_commands
 from mailroom.cli.backend import add_backend_commands
 from mailroom.cli.efirma import add_signing_commands
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_app_commands(commands, common)
     add_kiosk_commands(commands, common)
     add_update_commands(commands, common)
+    add_account_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

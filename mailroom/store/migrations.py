@@ -415,6 +415,44 @@ def m007_privacy_notice(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE filings ADD COLUMN privacy_notice_sha256 TEXT")
 
 
+@migration
+def m008_accounts(db: sqlite_utils.Database) -> None:
+    """App-local accounts and the failed sign-ins that lock them for a while.
+
+    ``accounts``: one row per person at the counter: the user name (lowercase), the full name as
+    it goes on the acuse, the role, whether the account is active (accounts are disabled, never
+    deleted: the audit trail and the acuses name them), the argon2id hash of the password (never
+    the password), and whether it must be changed at the next sign-in (after a reset).
+
+    ``sign_in_failures``: consecutive failed sign-ins per user name and, after enough of them,
+    until when that name is locked. Kept in the database so that restarting the app does not give
+    a guesser more tries. Keyed by the SHA-256 of the name as typed, so that names that are not
+    accounts lock the same way (nothing tells a guesser which names exist) without keeping in
+    plain whatever was typed in the user box (sometimes a password).
+    """
+    _run(
+        db,
+        """
+CREATE TABLE accounts (
+    user_name TEXT PRIMARY KEY,
+    full_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('oficial', 'supervisor', 'administrador')),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    password_hash TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sign_in_failures (
+    name_sha256 TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL CHECK (failures > 0),
+    locked_until TEXT,
+    last_failure_at TEXT NOT NULL
+)
+""",
+    )
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
