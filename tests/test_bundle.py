@@ -9,9 +9,9 @@
   Spanish layout: the QML modules kept are enough.
 - A copy without its platform plugins makes ``oficialia mailroom`` and ``oficialia kiosk`` exit
   with Qt's missing plugin named in Spanish, in seconds, not hang or crash.
-- The bundle carries the trust bundle, the fonts, the translations and the keyboard's QML
-  module, and neither the reference backend nor test tooling; every library in it loads; it
-  fits in 250 MB; ``--version`` says pyproject's version.
+- The bundle carries the trust bundle, the fonts, the translations, the common-passwords list
+  and the keyboard's QML module, and neither the reference backend nor test tooling; every
+  library in it loads; it fits in 250 MB; ``--version`` says pyproject's version.
 
 Code runs inside the bundle through ``OFICIALIA_BUNDLE_PROBE`` (``installer/bundle_main.py``): a
 script given there runs in the bundle's executable, on the bundle's modules.
@@ -404,6 +404,7 @@ def test_bundle_holds_what_the_apps_need_and_nothing_of_the_backend_or_tests(
         *(resources / "trust").rglob("*"),
         *(resources / "fonts").rglob("*"),
         *(resources / "privacy").rglob("*"),
+        *(resources / "passwords").rglob("*"),
         *(resources / "i18n").glob("*.qm"),
         *(ROOT / "mailroom" / "ui" / "translations").glob("*.qm"),
     ]
