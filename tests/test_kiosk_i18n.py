@@ -111,9 +111,8 @@ def test_spanish_and_english_are_offered_each_by_its_own_name(app, data_dir: Pat
     assert languages[0].path is None and languages[1].path == I18N / "kiosk_en.qm"
 
 
-def test_an_office_adds_a_language_by_dropping_its_qm_in_idiomas(
-    app, data_dir: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def add_nahuatl(data_dir: Path, tmp_path: Path) -> None:
+    """An office's own catalogue, as a local translator would drop it in ``idiomas/``."""
     folder = data_dir / "idiomas"
     folder.mkdir(parents=True)
     ts = office_ts(tmp_path / "kiosk_nah.ts", "nah_MX", {
@@ -121,9 +120,15 @@ def test_an_office_adds_a_language_by_dropping_its_qm_in_idiomas(
         ("WelcomeScreen", "Entregar un escrito"): "Xictemaca moamatl",
     })  # fmt: skip
     compile_ts(ts, folder / "kiosk_nah.qm")
+
+
+def test_an_office_adds_a_language_by_dropping_its_qm_in_idiomas(
+    app, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    add_nahuatl(data_dir, tmp_path)
     languages = {language.code: language for language in available_languages(data_dir)}
     assert languages["nah_MX"].name == "Nāhuatlahtōlli"
-    assert languages["nah_MX"].path == folder / "kiosk_nah.qm"
+    assert languages["nah_MX"].path == data_dir / "idiomas" / "kiosk_nah.qm"
     use_language(app, languages["nah_MX"])
     assert QCoreApplication.translate("WelcomeScreen", "Entregar un escrito") == "Xictemaca moamatl"
     # What the office did not translate stays in Spanish, not empty.

@@ -191,15 +191,9 @@ def test_escuchar_without_a_voice_says_so_on_the_screen(open_kiosk) -> None:  # 
 def test_an_offices_own_language_is_read_with_the_spanish_voice(  # type: ignore[no-untyped-def]
     open_kiosk, data_dir: Path, tmp_path: Path
 ) -> None:
-    from tests.test_kiosk_i18n import compile_ts, office_ts
+    from tests.test_kiosk_i18n import add_nahuatl
 
-    folder = data_dir / "idiomas"
-    folder.mkdir(parents=True)
-    ts = office_ts(tmp_path / "kiosk_nah.ts", "nah_MX", {
-        ("Idioma", "Español"): "Nāhuatlahtōlli",
-        ("WelcomeScreen", "Entregar un escrito"): "Xictemaca moamatl",
-    })  # fmt: skip
-    compile_ts(ts, folder / "kiosk_nah.qm")
+    add_nahuatl(data_dir, tmp_path)
     speaker = RecordingSpeaker()
     kiosk = open_kiosk(speaker=speaker)
     citizen = kiosk.citizen
