@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from kiosk import lookup
 from kiosk.office_seal import OfficeSeal
 from kiosk.printer import PrinterError, PrinterState, PrinterStatus, ReceiptPrinter, open_printer
-from kiosk.privacy import PrivacyNotice, load_notice
 from kiosk.session import Answers
 from kiosk.ticket import TicketContent, render_ticket
 from kiosk.wording import QT_TRANSLATE_NOOP, Wording
@@ -30,6 +29,7 @@ from mailroom.errors import DuplicateDocument, OficialiaError
 from mailroom.intake_lookups import Catalogs, load_catalogs
 from mailroom.models import Addressee, Channel, Filing, NewFiling, Sender
 from mailroom.ocr.worker import OcrEngine
+from mailroom.privacy import PrivacyNotice, load_notice
 from mailroom.tmpfiles import work_folder
 from mailroom.workstation import Workstation
 
@@ -92,8 +92,13 @@ class PrintOutcome:
 
 
 def kiosk_settings(settings: Settings) -> Settings:
-    """The kiosk acts as its device: every acuse and audit event names it, not an OS user."""
-    return dataclasses.replace(settings, clerk=f"Quiosco {settings.device}")
+    """The kiosk acts as its device: every acuse and audit event names it, not an OS user, and
+    the services allow it what ``mailroom.permissions.DEVICE_ACTIONS`` says."""
+    from mailroom.permissions import Actor, Seat
+
+    return dataclasses.replace(
+        settings, clerk=f"Quiosco {settings.device}", seat=Seat(Actor.device(settings.device))
+    )
 
 
 class KioskDesk:

@@ -29,6 +29,7 @@ from mailroom.config import Settings
 from mailroom.errors import IntegrityProblem, NotFound, OficialiaError
 from mailroom.filings import get_filing
 from mailroom.models import Filing, FilingId, Folio, Sha256
+from mailroom.permissions import acting
 from mailroom.receipt import STAMP_BOX, build_acuse
 from mailroom.store import BlobStore, Store
 
@@ -270,7 +271,7 @@ class AcuseService:
         audit.append_event(
             db,
             at=sealed_at,
-            actor=self.settings.clerk,
+            actor=acting(self.settings).name,
             kind="acuse_sellado",
             filing_id=filing.id,
             payload={

@@ -28,6 +28,7 @@ from mailroom.errors import DuplicateDocument, InvalidInput
 from mailroom.filings import get_filing
 from mailroom.intake import insert_documents, store_document_blobs
 from mailroom.models import DocumentId, Filing, FilingId, FilingStatus
+from mailroom.permissions import Action, authorize
 from mailroom.store import Store
 from sync.outbox import requeue_changed
 
@@ -77,6 +78,7 @@ def attach_pages(
         stored = store_document_blobs(store.blobs, captured)
 
         def write(db: sqlite_utils.Database) -> DocumentId:
+            actor = authorize(db, settings, Action.REGISTRAR)
             # Re-checked under the write lock: the filing may have been cancelled, or the same
             # file attached, by another process since the checks above.
             status = db.execute("SELECT status FROM filings WHERE uuid = ?", [filing.id])
@@ -107,7 +109,7 @@ def attach_pages(
             audit.append_event(
                 db,
                 at=now,
-                actor=settings.clerk,
+                actor=actor.name,
                 kind="documentos_anexados",
                 filing_id=filing.id,
                 payload=payload,

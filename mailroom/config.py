@@ -11,13 +11,14 @@ import dataclasses
 import getpass
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
 from mailroom.errors import ConfigError
+from mailroom.permissions import Seat
 
 APP_NAME = "oficialia"
 CONFIG_FILE = "config.toml"
@@ -69,6 +70,10 @@ class Settings:
     kiosk_admin_idle_seconds: int = 60
     update_url: str = ""  # the state's TUF update channel (Windows installs)
     update_root: str = ""  # its trusted root.json; empty: DATA/actualizaciones/root.json
+    retention_years: int = 5  # how long documents are kept after reception (mailroom.retention)
+    retention_by_procedure: str = ""  # per procedure type: "tipo=años; tipo=años"
+    seat: Seat = field(default_factory=lambda: Seat(), compare=False, repr=False)
+    """Who is acting (not a setting: the app fills it at sign-in; see mailroom.permissions)."""
 
     @property
     def database_path(self) -> Path:
@@ -96,7 +101,9 @@ class Settings:
         return self.clerk in self.supervisor_names
 
 
-SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "data_dir")
+SETTING_NAMES = tuple(
+    f.name for f in dataclasses.fields(Settings) if f.name not in ("data_dir", "seat")
+)
 
 
 def default_data_dir() -> Path:
@@ -245,6 +252,7 @@ def _validate(settings: Settings) -> None:
             setting="supervisors",
         )
     _validate_kiosk(settings)
+    _validate_retention(settings)
     if "{seq" not in settings.folio_pattern:
         raise ConfigError("El patrón de folio debe incluir {seq}.", setting="folio_pattern")
     scheme, separator, rest = settings.scanner.partition(":")
@@ -291,6 +299,40 @@ def _validate_kiosk(settings: Settings) -> None:
             "tcp:DIRECCIÓN[:PUERTO], usb:VID:PID o serial:DISPOSITIVO; vacío, sin impresora.",
             setting="kiosk_printer",
         )
+
+
+def parse_retention_by_procedure(text: str) -> dict[str, int]:
+    """``"licencias=10; quejas=3"`` as ``{"licencias": 10, "quejas": 3}`` (types casefolded)."""
+    periods: dict[str, int] = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        kind, equals, years = item.partition("=")
+        key = " ".join(kind.split()).casefold()
+        if not equals or not key or not years.strip().isdigit() or int(years) <= 0:
+            raise ConfigError(
+                f"El ajuste retention_by_procedure lleva «tipo=años» separados por punto y coma, "
+                f"con años enteros mayores que cero, p. ej. «licencias=10; quejas=3» (no se "
+                f"entendió {item.strip()!r}).",
+                setting="retention_by_procedure",
+            )
+        if key in periods:
+            raise ConfigError(
+                f"El ajuste retention_by_procedure repite el tipo de trámite {kind.strip()!r}.",
+                setting="retention_by_procedure",
+            )
+        periods[key] = int(years)
+    return periods
+
+
+def _validate_retention(settings: Settings) -> None:
+    if settings.retention_years <= 0:
+        raise ConfigError(
+            "El ajuste retention_years (años que se conservan los documentos) debe ser mayor "
+            "que cero.",
+            setting="retention_years",
+        )
+    parse_retention_by_procedure(settings.retention_by_procedure)
 
 
 def _login_name() -> str:

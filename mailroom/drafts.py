@@ -33,6 +33,7 @@ from mailroom.config import Settings
 from mailroom.errors import InvalidInput, NotFound
 from mailroom.intake import IntakeService
 from mailroom.models import DocumentId, FilingId, NewFiling, Registration
+from mailroom.permissions import Action, acting, authorize
 from mailroom.store import Store
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ class DraftService:
         audit.append_event(
             db,
             at=now,
-            actor=self.settings.clerk,
+            actor=acting(self.settings).name,
             kind="borradores_creados",
             filing_id=None,
             payload={"borradores": ids, "archivo": watched.sha256 if watched else None},
@@ -219,6 +220,7 @@ class DraftService:
         self.get(draft_id)  # NotFound before taking the write lock
 
         def write(db: sqlite_utils.Database) -> None:
+            actor = authorize(db, self.settings, Action.REGISTRAR)
             _claim(db, draft_id, None)
             now = self.clock.now()
             db.execute(
@@ -228,7 +230,7 @@ class DraftService:
             audit.append_event(
                 db,
                 at=now,
-                actor=self.settings.clerk,
+                actor=actor.name,
                 kind="borrador_descartado",
                 filing_id=None,
                 payload={"borrador": draft_id, "motivo": reason.strip()},

@@ -14,10 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailroom.config import Settings
+from mailroom.permissions import Action, authorize
 from mailroom.store import Store
 from signing import CertificateIdentity, CertificateRevoked, PdfSigner, load_credentials
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def utc_now() -> datetime:
@@ -41,7 +46,11 @@ def open_office_efirma(
     store: Store | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> UnlockedEfirma:
-    """Open the e.firma and build the office signer; raise a ``SigningError`` if it may not seal."""
+    """Open the e.firma and build the office signer; raise a ``SigningError`` if it may not seal.
+    With a ``store``, only who may open the office e.firma gets this far (administrators,
+    titular accounts, a kiosk behind its admin PIN), and the opening is an audit event."""
+    if store is not None:
+        authorize(store.reader(), settings, Action.EFIRMA_OFICINA)
     from signing.office import office_signer, revocation_checker
     from signing.revocation import RevocationStatus
     from signing.trust import trust_store_from_settings
@@ -69,4 +78,29 @@ def open_office_efirma(
         if check.status is not RevocationStatus.VIGENTE:
             warnings.append(check.message)
     signer = office_signer(credentials, settings, store=store, trust=trust, clock=clock)
+    if store is not None:
+        _record_opening(store, settings, identity, clock())
     return UnlockedEfirma(identity=identity, signer=signer, warnings=tuple(warnings))
+
+
+def _record_opening(
+    store: Store, settings: Settings, identity: CertificateIdentity, at: datetime
+) -> None:
+    from mailroom import audit
+
+    def write(db: sqlite_utils.Database) -> None:
+        actor = authorize(db, settings, Action.EFIRMA_OFICINA)
+        audit.append_event(
+            db,
+            at=at,
+            actor=actor.name,
+            kind="efirma_abierta",
+            filing_id=None,
+            payload={
+                "rfc": identity.rfc,
+                "titular": identity.name,
+                "numero_certificado": identity.certificate_number,
+            },
+        )
+
+    store.write(write)

@@ -35,6 +35,7 @@ from mailroom.models import (
     SyncStatus,
     new_filing_id,
 )
+from mailroom.permissions import Action, authorize
 from mailroom.store import BlobStore, Store
 from mailroom.validation import validated
 
@@ -91,6 +92,7 @@ class IntakeService:
         (blank sides left out, near-blank pages to review), kept with the filing.
         ``around_insert``: the caller's own writes in the registration's transaction (see
         ``AroundInsert``)."""
+        authorize(self.store.reader(), self.settings, Action.REGISTRAR)  # before any work
         new = validated(new)
         if not files:
             raise InvalidInput(
@@ -160,6 +162,7 @@ class IntakeService:
         stored: Sequence[_StoredDocument],
         capture: CaptureReport | None = None,
     ) -> FilingId:
+        actor = authorize(db, self.settings, Action.REGISTRAR)
         # Re-checked under the write lock: another process may have registered the same file.
         self._check_duplicates(db, [s.captured for s in stored], new)
         now = self.clock.now()
@@ -176,6 +179,7 @@ class IntakeService:
             folio=folio,
             seq=seq,
             settings=s,
+            clerk=actor.receipt_name,
             now=now,
             pages_scanned=pages_scanned,
         )
@@ -208,7 +212,7 @@ class IntakeService:
         audit.append_event(
             db,
             at=now,
-            actor=s.clerk,
+            actor=actor.name,
             kind="escrito_registrado",
             filing_id=filing_id,
             payload=snapshot,
@@ -279,6 +283,7 @@ def _filing_row(
     folio: str,
     seq: int,
     settings: Settings,
+    clerk: str,
     now: Any,
     pages_scanned: int,
 ) -> dict[str, Any]:
@@ -309,7 +314,7 @@ def _filing_row(
         "response_due": new.response_due.isoformat() if new.response_due else None,
         "observations": new.observations,
         "sensitive": int(new.sensitive),
-        "clerk": settings.clerk,
+        "clerk": clerk,
         "status": FilingStatus.REGISTRADA.value,
         "sync_status": SyncStatus.PENDIENTE.value,
         "duplicate_override_reason": new.duplicate_override_reason,

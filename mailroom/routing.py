@@ -29,6 +29,7 @@ from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput, NotFound, OficialiaError
 from mailroom.models import Addressee, AreaRole, FilingId, FilingStatus, Folio
+from mailroom.permissions import Action, authorize
 from mailroom.store import Store
 
 LIFECYCLE: tuple[FilingStatus, ...] = (
@@ -70,13 +71,6 @@ class FilingCancelled(IllegalTransition):
     """A cancelled filing takes no further changes."""
 
     code = "escrito_cancelado"
-
-
-class NotSupervisor(OficialiaError):
-    """Only the login names in the ``supervisors`` setting may cancel."""
-
-    code = "sin_permiso"
-    exit_code = 77
 
 
 @dataclass(frozen=True)
@@ -155,7 +149,9 @@ class RoutingService:
         filing makes it ``turnada``; later routes (another department) keep the status."""
         wanted = _clean_addressees(addressees)
         note = _clean_text(note, "nota")
-        return self.store.write(lambda db: self._route(db, folio_or_id, wanted, note))
+        return self.store.write(
+            lambda db: self._route(db, self._may(db, Action.TURNAR), folio_or_id, wanted, note)
+        )
 
     def change_status(
         self, folio_or_id: str, target: FilingStatus | str, note: str = ""
@@ -166,17 +162,15 @@ class RoutingService:
         except ValueError:
             raise InvalidInput(f"Estado desconocido: {target!r}.", field="status") from None
         note = _clean_text(note, "nota")
-        return self.store.write(lambda db: self._change_status(db, folio_or_id, wanted, note))
+        return self.store.write(
+            lambda db: self._change_status(
+                db, self._may(db, Action.TURNAR), folio_or_id, wanted, note
+            )
+        )
 
     def cancel(self, folio_or_id: str, reason: str) -> FilingChange:
         """Cancel the filing (supervisors only, with a reason); it then takes no more changes."""
-        if not self.settings.clerk_is_supervisor:
-            raise NotSupervisor(
-                f"Solo un supervisor puede cancelar un escrito, y el usuario "
-                f"«{self.settings.clerk}» no lo es (ajuste supervisors). Pida a un supervisor "
-                "que lo cancele.",
-                clerk=self.settings.clerk,
-            )
+        authorize(self.store.reader(), self.settings, Action.CANCELAR)  # before the reason
         reason = _clean_text(reason, "motivo")
         if len(reason) < MIN_REASON_LENGTH:
             raise InvalidInput(
@@ -184,11 +178,14 @@ class RoutingService:
                 f"{MIN_REASON_LENGTH} caracteres); queda en la bitácora.",
                 field="motivo",
             )
-        return self.store.write(lambda db: self._cancel(db, folio_or_id, reason))
+        return self.store.write(
+            lambda db: self._cancel(db, self._may(db, Action.CANCELAR), folio_or_id, reason)
+        )
 
     def reprint_acuse(self, folio_or_id: str) -> ReprintedAcuse:
         """The stored acuse, checked against its hash, with an ``acuse_reimpreso`` event. A
         missing or damaged acuse raises ``IntegrityProblem`` and nothing is recorded."""
+        authorize(self.store.reader(), self.settings, Action.REIMPRIMIR)
         acuse = AcuseService(self.store, self.settings, self.clock).current(folio_or_id)
         at = self.clock.now()
 
@@ -196,7 +193,7 @@ class RoutingService:
             return audit.append_event(
                 db,
                 at=at,
-                actor=self.settings.clerk,
+                actor=self._may(db, Action.REIMPRIMIR),
                 kind="acuse_reimpreso",
                 filing_id=acuse.filing_id,
                 payload={
@@ -211,8 +208,12 @@ class RoutingService:
 
     # -- inside the write transaction ---------------------------------------------------------
 
+    def _may(self, db: sqlite_utils.Database, action: Action) -> str:
+        """Who is acting, if allowed to (checked inside the write, before anything is read)."""
+        return authorize(db, self.settings, action).name
+
     def _route(
-        self, db: sqlite_utils.Database, key: str, wanted: list[Addressee], note: str
+        self, db: sqlite_utils.Database, actor: str, key: str, wanted: list[Addressee], note: str
     ) -> FilingChange:
         row = _filing_row(db, key)
         before = _open_status(row)
@@ -230,7 +231,7 @@ class RoutingService:
             "estado_anterior": before.value,
             "estado": after.value,
         }
-        change = self._record(db, row, "escrito_turnado", before, after, payload)
+        change = self._record(db, actor, row, "escrito_turnado", before, after, payload)
         db.conn.executemany(
             "INSERT INTO filing_routes (filing_uuid, area, role, routed_at, actor, note, "
             "event_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -250,23 +251,26 @@ class RoutingService:
         return change
 
     def _change_status(
-        self, db: sqlite_utils.Database, key: str, target: FilingStatus, note: str
+        self, db: sqlite_utils.Database, actor: str, key: str, target: FilingStatus, note: str
     ) -> FilingChange:
         row = _filing_row(db, key)
         before = _open_status(row)
         _check_step(row["folio"], before, target)
         payload = {"folio": row["folio"], "de": before.value, "a": target.value, "nota": note}
-        return self._record(db, row, "estado_cambiado", before, target, payload)
+        return self._record(db, actor, row, "estado_cambiado", before, target, payload)
 
-    def _cancel(self, db: sqlite_utils.Database, key: str, reason: str) -> FilingChange:
+    def _cancel(self, db: sqlite_utils.Database, actor: str, key: str, reason: str) -> FilingChange:
         row = _filing_row(db, key)
         before = _open_status(row)
         payload = {"folio": row["folio"], "motivo": reason, "estado_anterior": before.value}
-        return self._record(db, row, "escrito_cancelado", before, FilingStatus.CANCELADA, payload)
+        return self._record(
+            db, actor, row, "escrito_cancelado", before, FilingStatus.CANCELADA, payload
+        )
 
     def _record(
         self,
         db: sqlite_utils.Database,
+        actor: str,
         row: dict[str, Any],
         kind: str,
         before: FilingStatus,
@@ -277,7 +281,7 @@ class RoutingService:
         if after is not before:
             db.execute("UPDATE filings SET status = ? WHERE uuid = ?", [after.value, row["uuid"]])
         digest = audit.append_event(
-            db, at=at, actor=self.settings.clerk, kind=kind, filing_id=row["uuid"], payload=payload
+            db, at=at, actor=actor, kind=kind, filing_id=row["uuid"], payload=payload
         )
         return FilingChange(
             FilingId(row["uuid"]),
@@ -286,7 +290,7 @@ class RoutingService:
             before,
             after,
             at,
-            self.settings.clerk,
+            actor,
             digest,
         )
 

@@ -4,6 +4,7 @@ lockout kept across restarts, resets, the last administrator, the audit trail, t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from mailroom import audit
 from mailroom.accounts import REFUSED, AccountRefused, Accounts, SignInLocked, SignInRefused
 from mailroom.cli import main
 from mailroom.clock import FixedClock
+from mailroom.config import Settings, load_settings
 from mailroom.errors import InvalidInput, NotFound
 from mailroom.password_policy import WeakPassword
+from mailroom.permissions import Forbidden, Seat
 from mailroom.store import Store
 
 OFFICE = ("OPM", "Oficialía de Partes Municipal")
@@ -22,19 +25,19 @@ ADMIN_PASSWORD = "tres tristes tigres comen trigo"
 CLERK_PASSWORD = "lámpara-verde-junto-al-río"
 
 
-def service(store: Store, clock: FixedClock) -> Accounts:
-    return Accounts(store, clock, office_names=OFFICE)
+def service(store: Store, clock: FixedClock, settings: Settings | None = None) -> Accounts:
+    seated = replace(settings or load_settings(store.data_dir), seat=Seat())
+    return Accounts(store, seated, clock)
 
 
 @pytest.fixture
-def accounts(store: Store, clock: FixedClock) -> Accounts:
-    made = service(store, clock)
-    made.create(
-        "admin", full_name="Rosa  Méndez", role="administrador", password=ADMIN_PASSWORD, actor="t"
+def accounts(store: Store, clock: FixedClock, settings: Settings) -> Accounts:
+    made = service(store, clock, settings)
+    admin = made.create(
+        "admin", full_name="Rosa  Méndez", role="administrador", password=ADMIN_PASSWORD
     )
-    made.create(
-        "Ana.Ruiz", full_name="Ana Ruiz Soto", role="oficial", password=CLERK_PASSWORD, actor="t"
-    )
+    made.settings.seat.sit(made.actor(admin))
+    made.create("Ana.Ruiz", full_name="Ana Ruiz Soto", role="oficial", password=CLERK_PASSWORD)
     return made
 
 
@@ -64,9 +67,7 @@ def test_bad_account_data_is_refused(
 ) -> None:
     before = len(events(store))
     with pytest.raises(InvalidInput, match=message):
-        accounts.create(
-            user_name, full_name="Pedro Gil", role=role, password=CLERK_PASSWORD, actor="t"
-        )
+        accounts.create(user_name, full_name="Pedro Gil", role=role, password=CLERK_PASSWORD)
     assert len(accounts.list_accounts()) == 2
     assert len(events(store)) == before
 
@@ -93,7 +94,7 @@ def test_the_policy_refuses_short_and_common_passwords(
 ) -> None:
     with pytest.raises(WeakPassword, match=message) as refused:
         service(store, clock).create(
-            "pedro.gil", full_name="Pedro Gil", role="oficial", password=password, actor="t"
+            "pedro.gil", full_name="Pedro Gil", role="oficial", password=password
         )
     assert password not in refused.value.message
     assert service(store, clock).list_accounts() == []
@@ -107,7 +108,7 @@ def test_the_policy_accepts_long_uncommon_passwords(
     store: Store, clock: FixedClock, password: str
 ) -> None:
     made = service(store, clock).create(
-        "pedro.gil", full_name="Pedro Gil", role="oficial", password=password, actor="t"
+        "pedro.gil", full_name="Pedro Gil", role="oficial", password=password
     )
     assert service(store, clock).sign_in("pedro.gil", password) == made
 
@@ -148,7 +149,7 @@ def test_wrong_password_unknown_user_and_disabled_account_read_the_same(
             accounts.sign_in(user_name, password)
         assert type(refused.value) is SignInRefused
         messages.append(refused.value.message)
-    accounts.disable("ana.ruiz", actor="admin")
+    accounts.disable("ana.ruiz")
     with pytest.raises(SignInRefused) as refused:
         accounts.sign_in("ana.ruiz", CLERK_PASSWORD)  # the right password, a disabled account
     messages.append(refused.value.message)
@@ -210,27 +211,34 @@ def test_a_reset_sets_a_new_password_to_change_and_lifts_the_lock(
         with pytest.raises(SignInRefused):
             accounts.sign_in("ana.ruiz", "no es la contraseña")
     with pytest.raises(WeakPassword):
-        accounts.reset_password("ana.ruiz", "anaruiz2026", actor="admin")
-    reset = accounts.reset_password("ana.ruiz", "nueva clave de ana 7", actor="admin")
+        accounts.reset_password("ana.ruiz", "anaruiz2026")
+    reset = accounts.reset_password("ana.ruiz", "nueva clave de ana 7")
     assert reset.must_change_password
     with pytest.raises(SignInRefused):
         accounts.sign_in("ana.ruiz", CLERK_PASSWORD)
     assert accounts.sign_in("ana.ruiz", "nueva clave de ana 7").must_change_password
     with pytest.raises(NotFound, match="No existe la cuenta «nadie»"):
-        accounts.reset_password("nadie", "nueva clave de ana 7", actor="admin")
+        accounts.reset_password("nadie", "nueva clave de ana 7")
 
 
 def test_the_last_active_administrator_cannot_be_disabled(accounts: Accounts, store: Store) -> None:
     with pytest.raises(AccountRefused, match="único administrador activo"):
-        accounts.disable("admin", actor="admin")
+        accounts.disable("admin")
     assert accounts.get("admin").active
-    accounts.create(
-        "luis.paz", full_name="Luis Paz", role="administrador", password="otro admin más", actor="a"
+    with pytest.raises(AccountRefused, match="único administrador activo"):
+        accounts.set_role("admin", "supervisor")  # a demotion is the same loss
+    luis = accounts.create(
+        "luis.paz", full_name="Luis Paz", role="administrador", password="otro admin más"
     )
-    assert not accounts.disable("admin", actor="luis.paz").active
+    assert not accounts.disable("admin").active
+    # Rosa's seat is now a disabled account: her next action is refused.
+    with pytest.raises(Forbidden, match="«admin» ya no está activa"):
+        accounts.disable("luis.paz")
+    accounts.settings.seat.sit(accounts.actor(luis))
     with pytest.raises(AccountRefused):
-        accounts.disable("luis.paz", actor="luis.paz")
+        accounts.disable("luis.paz")
     assert accounts.has_active_administrator()
+    assert accounts.reactivate("admin").active
 
 
 def test_every_change_and_sign_in_is_audited_without_passwords(
@@ -241,12 +249,12 @@ def test_every_change_and_sign_in_is_audited_without_passwords(
         accounts.sign_in("ana.ruiz", ADMIN_PASSWORD)
     with pytest.raises(SignInRefused):
         accounts.sign_in(CLERK_PASSWORD, CLERK_PASSWORD)  # a password typed in the user box
-    accounts.reset_password("ana.ruiz", "nueva clave de ana 7", actor="admin")
-    accounts.disable("ana.ruiz", actor="admin")
+    accounts.reset_password("ana.ruiz", "nueva clave de ana 7")
+    accounts.disable("ana.ruiz")
     trail = events(store)
     assert [(e["kind"], e["actor"], json.loads(e["payload"])["cuenta"]) for e in trail] == [
-        ("cuenta_creada", "t", "admin"),
-        ("cuenta_creada", "t", "ana.ruiz"),
+        ("cuenta_creada", "ventanilla1", "admin"),
+        ("cuenta_creada", "admin", "ana.ruiz"),
         ("inicio_sesion", "ana.ruiz", "ana.ruiz"),
         ("inicio_sesion_fallido", "ana.ruiz", "ana.ruiz"),
         ("inicio_sesion_fallido", "(desconocido)", "(no existe)"),
@@ -266,7 +274,7 @@ def run(data_dir: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple[int,
 
 
 def test_the_usuarios_commands(
-    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     secret = tmp_path / "contrasena.txt"
     secret.write_text(ADMIN_PASSWORD + "\n", encoding="utf-8")
@@ -274,6 +282,11 @@ def test_the_usuarios_commands(
     code, out, err = run(data_dir, capsys, *create, "--password-file", str(secret))
     assert (code, err) == (0, "")
     assert "Cuenta «rosa» creada: Rosa Méndez, administrador." in out
+    # From now on there is an account: a command that changes accounts needs one.
+    code, _, err = run(data_dir, capsys, *create, "--password-file", str(secret))
+    assert code == 77 and "hace falta iniciar sesión con una cuenta" in err
+    monkeypatch.setenv("OFICIALIA_USUARIO", "rosa")
+    monkeypatch.setenv("OFICIALIA_PASSWORD_FILE", str(secret))
     code, _, err = run(data_dir, capsys, *create, "--password-file", str(secret))
     assert (code, err) == (65, "Error: Ya existe la cuenta «rosa».\n")
 
@@ -282,21 +295,44 @@ def test_the_usuarios_commands(
     code, _, err = run(data_dir, capsys, "restablecer", "rosa", "--password-file", str(weak))
     assert code == 65 and "de las que más se usan" in err
 
-    code, out, _ = run(data_dir, capsys, "desactivar", "rosa")
-    assert code == 65
+    code, out, err = run(data_dir, capsys, "desactivar", "rosa")
+    assert code == 65 and "único administrador activo" in err
     code, _, err = run(data_dir, capsys, "desactivar", "nadie")
     assert code == 4 and "No existe la cuenta «nadie»" in err
+
+    clerk_secret = tmp_path / "ana.txt"
+    clerk_secret.write_text(CLERK_PASSWORD, encoding="utf-8")
+    ana = ["crear", "ana", "--nombre", "Ana Ruiz", "--rol", "oficial"]
+    assert run(data_dir, capsys, *ana, "--password-file", str(clerk_secret))[0] == 0
+    monkeypatch.setenv("OFICIALIA_PASSWORD_FILE", str(clerk_secret))
+    code, _, err = run(data_dir, capsys, "--usuario", "ana", "listar")
+    assert code == 77 and "«ana» (oficial) no puede administrar las cuentas" in err
+    code, _, err = run(data_dir, capsys, "listar")
+    assert code == 77 and REFUSED in err  # ana's password is not rosa's
+    monkeypatch.setenv("OFICIALIA_PASSWORD_FILE", str(secret))
+
     code, out, _ = run(data_dir, capsys, "restablecer", "rosa", "--password-file", str(secret))
     assert code == 0 and "deberá cambiarla" in out
+    code, _, err = run(data_dir, capsys, "listar")
+    assert code == 65 and "debe cambiar su contraseña" in err
+    both = tmp_path / "cambio.txt"
+    both.write_text(ADMIN_PASSWORD + "\nun cuaderno nuevo de rosa\n", encoding="utf-8")
+    code, out, _ = run(data_dir, capsys, "cambiar", "rosa", "--password-file", str(both))
+    assert code == 0 and "Contraseña de «rosa» cambiada." in out
+    secret.write_text("un cuaderno nuevo de rosa\n", encoding="utf-8")
 
     code, out, _ = run(data_dir, capsys, "listar", "--json")
     listed = json.loads(out)
     assert code == 0
     assert [
         (a["user_name"], a["role"], a["active"], a["must_change_password"]) for a in listed
-    ] == [("rosa", "administrador", True, True)]
+    ] == [("ana", "oficial", True, False), ("rosa", "administrador", True, False)]
+    assert run(data_dir, capsys, "titular", "ana", "sí")[0] == 0
     code, out, _ = run(data_dir, capsys, "listar")
-    assert out == "rosa\tRosa Méndez\tadministrador\tactiva, debe cambiar la contraseña\n"
+    assert out == (
+        "ana\tAna Ruiz\toficial\tactiva, titular de la e.firma\n"
+        "rosa\tRosa Méndez\tadministrador\tactiva\n"
+    )
     code, _, err = run(data_dir, capsys, *create, "--password-file", str(tmp_path / "no-hay"))
     assert code == 65 and "No se pudo leer el archivo de la contraseña" in err
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,16 @@ from mailroom.config import Settings
 from mailroom.errors import IntegrityProblem, InvalidInput
 from mailroom.filings import get_filing
 from mailroom.models import Addressee, AreaRole, FilingStatus
+from mailroom.permissions import Forbidden
 from mailroom.routing import (
     FilingCancelled,
     IllegalTransition,
-    NotSupervisor,
     RoutingService,
     next_status,
     routes,
 )
 from mailroom.store import Store
+from tests.accounts_helpers import seated
 from tests.test_acuses import register, self_made_signer
 
 DIRECT = AreaRole.DIRECTO
@@ -180,16 +180,18 @@ def test_two_counters_moving_the_same_filing_at_once_cannot_both_succeed(
 
 
 def test_only_a_supervisor_cancels_with_a_reason_and_then_nothing_changes(
-    store: Store, settings: Settings, clock: FixedClock, service: RoutingService, folio: str
+    store: Store, settings: Settings, clock: FixedClock, folio: str
 ) -> None:
+    clerk = RoutingService(store, seated(store, settings, "oficial", "ana.ruiz"), clock)
+    supervisor = RoutingService(store, seated(store, settings, "supervisor", "jefa"), clock)
     before = events(store)
-    with pytest.raises(NotSupervisor) as refused:
-        service.cancel(folio, "Lo presentó por error")
-    assert "Solo un supervisor puede cancelar" in str(refused.value)
-    assert "«ventanilla1» no lo es" in str(refused.value)
+    with pytest.raises(Forbidden) as refused:
+        clerk.cancel(folio, "Lo presentó por error")
+    assert "«ana.ruiz» (oficial) no puede cancelar escritos" in str(refused.value)
+    assert "hace falta el rol supervisor o administrador" in str(refused.value)
     assert events(store) == before and status_of(store, folio) is FilingStatus.REGISTRADA
 
-    supervisor = RoutingService(store, replace(settings, supervisors="ventanilla1, jefa"), clock)
+    before = events(store)
     with pytest.raises(InvalidInput, match="Escriba el motivo de la cancelación"):
         supervisor.cancel(folio, "  ")
     change = supervisor.cancel(folio, "El ciudadano se desistió por escrito")

@@ -27,6 +27,7 @@ from mailroom.cli.libro import add_libro_commands
 from mailroom.cli.scan import add_scan_commands
 from mailroom.cli.separador import add_separador_commands
 from mailroom.cli.syncing import add_sync_commands
+from mailroom.cli.trust import add_trust_commands
 from mailroom.cli.updates import add_update_commands
 from mailroom.cli.upkeep import add_upkeep_commands
 from mailroom.cli.verify import add_verify_commands
@@ -57,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mailroom.store import Store
 
         with Store(settings.data_dir) as store:
+            from mailroom.cli.accounts import take_seat
+
+            take_seat(args, store, settings)
             return int(args.handler(args, store, settings) or 0)
     except OficialiaError as error:
         if getattr(args, "json", False):
@@ -86,6 +90,12 @@ class _PrintVersion(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oficialia", description="Oficialía de Partes.")
     parser.add_argument("--data-dir", help="carpeta de datos (también OFICIALIA_HOME)")
+    parser.add_argument(
+        "--usuario",
+        dest="seat_user",
+        help="actuar con esta cuenta (pide su contraseña; también OFICIALIA_USUARIO y "
+        "OFICIALIA_PASSWORD_FILE)",
+    )
     parser.add_argument("-V", "--version", action=_PrintVersion, nargs=0, help="versión")
     parser.add_argument(
         "--self-test",
@@ -97,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     # top-level value when the subcommand does not repeat it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument(
+        "--usuario", dest="seat_user", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
 
     add_filing_commands(commands, common)
@@ -114,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kiosk_commands(commands, common)
     add_update_commands(commands, common)
     add_account_commands(commands, common)
+    add_trust_commands(commands, common)
 
     commands.add_parser(
         "demo", parents=[common], help="demostración: registra, procesa y busca las muestras"

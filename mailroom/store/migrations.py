@@ -453,6 +453,125 @@ CREATE TABLE sign_in_failures (
     )
 
 
+@migration
+def m009_account_permissions(db: sqlite_utils.Database) -> None:
+    """What the shift needs of an account, and the audit trail as the check on its permissions.
+
+    ``accounts.pin_hash``: the argon2id hash of the short PIN that unlocks a counter its owner
+    left idle (NULL until the person sets one). ``accounts.titular``: the account may open the
+    office e.firma without being an administrator. ``events_account``: the account-state events
+    by account, read at every permission check (``mailroom.permissions``). Accounts created
+    before this migration get the state event the check compares their row with.
+    """
+    db.execute("ALTER TABLE accounts ADD COLUMN pin_hash TEXT")
+    db.execute(
+        "ALTER TABLE accounts ADD COLUMN titular INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (titular IN (0, 1))"
+    )
+    db.execute(
+        "CREATE INDEX events_account ON events (json_extract(payload, '$.cuenta'), seq) "
+        "WHERE json_extract(payload, '$.cuenta') IS NOT NULL"
+    )
+    from datetime import UTC, datetime
+
+    from mailroom import audit
+
+    rows = db.execute("SELECT user_name, role, active FROM accounts ORDER BY user_name").fetchall()
+    for user_name, role, active in rows:
+        audit.append_event(
+            db,
+            at=datetime.now(UTC),
+            actor="(migración)",
+            kind="cuenta_migrada",
+            filing_id=None,
+            payload={"cuenta": user_name, "rol": role, "titular": False, "activa": bool(active)},
+        )
+
+
+@migration
+def m010_arco(db: sqlite_utils.Database) -> None:
+    """Requests under the rights of access, rectification, cancellation and opposition (ARCO),
+    the corrections made to registered filings, and the restrictions a cancellation or an
+    opposition puts on them.
+
+    ``arco_requests``: one row per request, keyed by whom it is about (``subject_kind``:
+    ``curp``, ``rfc`` or ``nombre``; ``subject``: the normalised CURP, RFC or name words). It is
+    ``pendiente`` until resolved, then ``resuelta`` with whether it was granted and the
+    resolution's text (for a cancellation: what could not be deleted and until when).
+
+    ``corrections``: a registered filing is never edited in place (its row is what the acuse's
+    cadena original and the sync manifest were made from); a correction is a row saying which
+    field, from what, to what, why, who and when, written with its ``escrito_corregido`` event,
+    whose hash it keeps. ``filing_restrictions``: a filing a cancellation or opposition could not
+    delete (it is evidence the office must keep until ``keep_until``) is restricted to the uses
+    the law still requires. Both are append-only, like the audit log.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE arco_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('acceso', 'rectificacion', 'cancelacion', 'oposicion')),
+    subject_kind TEXT NOT NULL CHECK (subject_kind IN ('curp', 'rfc', 'nombre')),
+    subject TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    received_on TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pendiente' CHECK (status IN ('pendiente', 'resuelta')),
+    granted INTEGER CHECK (granted IN (0, 1)),
+    resolution TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT,
+    recorded_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    CHECK ((status = 'resuelta') = (resolved_at IS NOT NULL))
+);
+CREATE INDEX arco_requests_subject ON arco_requests (subject_kind, subject);
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    field TEXT NOT NULL,
+    value_before TEXT,
+    value_after TEXT,
+    reason TEXT NOT NULL,
+    arco_request_id INTEGER REFERENCES arco_requests (id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    event_hash TEXT NOT NULL
+);
+CREATE INDEX corrections_filing ON corrections (filing_uuid, id);
+CREATE INDEX corrections_value ON corrections (field, value_after);
+CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections
+BEGIN SELECT RAISE(ABORT, 'las correcciones solo admiten anexar'); END;
+CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections
+BEGIN SELECT RAISE(ABORT, 'las correcciones solo admiten anexar'); END;
+CREATE TABLE filing_restrictions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    filing_uuid TEXT NOT NULL REFERENCES filings (uuid),
+    arco_request_id INTEGER NOT NULL REFERENCES arco_requests (id),
+    kind TEXT NOT NULL CHECK (kind IN ('cancelacion', 'oposicion')),
+    keep_until TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    event_hash TEXT NOT NULL
+);
+CREATE INDEX filing_restrictions_filing ON filing_restrictions (filing_uuid, id);
+CREATE TRIGGER filing_restrictions_no_update BEFORE UPDATE ON filing_restrictions
+BEGIN SELECT RAISE(ABORT, 'las restricciones solo admiten anexar'); END;
+CREATE TRIGGER filing_restrictions_no_delete BEFORE DELETE ON filing_restrictions
+BEGIN SELECT RAISE(ABORT, 'las restricciones solo admiten anexar'); END
+""",
+    )
+
+
+@migration
+def m011_retention(db: sqlite_utils.Database) -> None:
+    """Local copies removed once their retention period ended and the state backend holds them:
+    ``blobs.removed_at`` says when the file went (the row, its hash and size stay, so the
+    register and the audit still name it and ``store check`` knows not to look for it)."""
+    db.execute("ALTER TABLE blobs ADD COLUMN removed_at TEXT")
+
+
 def applied(db: sqlite_utils.Database) -> set[str]:
     if "_migrations" not in db.table_names():
         return set()
