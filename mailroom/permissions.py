@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mailroom.errors import OficialiaError
 
@@ -40,6 +40,7 @@ __all__ = [
     "acting",
     "allowed",
     "authorize",
+    "reader_for",
 ]
 
 Role = Literal["oficial", "supervisor", "administrador"]
@@ -210,6 +211,18 @@ def authorize(db: sqlite_utils.Database, settings: Settings, action: Action) -> 
     if not allowed(actor, action):
         raise Forbidden(_refusal(actor, action), action=action.value, actor=actor.name)
     return actor
+
+
+class _Readable(Protocol):
+    def reader(self) -> sqlite_utils.Database: ...
+
+
+def reader_for(store: _Readable, settings: Settings, action: Action) -> sqlite_utils.Database:
+    """The store's reader for what shows the office's records (``Action.BUSCAR``,
+    ``Action.LIBRO``), once the one acting is allowed to see them."""
+    db = store.reader()
+    authorize(db, settings, action)
+    return db
 
 
 def _refusal(actor: Actor, action: Action) -> str:

@@ -15,15 +15,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mailroom.cli.accounts import add_account_commands
 from mailroom.cli.app import add_app_commands
+from mailroom.cli.arco import add_arco_commands
 from mailroom.cli.backend import add_backend_commands
 from mailroom.cli.efirma import add_signing_commands
 from mailroom.cli.filings import add_filing_commands
 from mailroom.cli.firmas import add_firmas_commands
 from mailroom.cli.kiosk import add_kiosk_commands
 from mailroom.cli.libro import add_libro_commands
+from mailroom.cli.reports import add_report_commands
+from mailroom.cli.retention import add_retention_commands
 from mailroom.cli.scan import add_scan_commands
 from mailroom.cli.separador import add_separador_commands
 from mailroom.cli.syncing import add_sync_commands
@@ -32,8 +36,11 @@ from mailroom.cli.updates import add_update_commands
 from mailroom.cli.upkeep import add_upkeep_commands
 from mailroom.cli.verify import add_verify_commands
 from mailroom.cli.watch import add_watch_commands
-from mailroom.config import load_settings
+from mailroom.config import Settings, load_settings
 from mailroom.errors import OficialiaError, ToolMissing
+
+if TYPE_CHECKING:
+    from mailroom.store import Store
 
 # The reference backend runs on the state's servers: a packaged build (a counter PC, a kiosk)
 # leaves it and its web stack out.
@@ -61,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mailroom.cli.accounts import take_seat
 
             take_seat(args, store, settings)
+            _authorize_command(args, store, settings)
             return int(args.handler(args, store, settings) or 0)
     except OficialiaError as error:
         if getattr(args, "json", False):
@@ -75,6 +83,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrumpido.", file=sys.stderr)
         return 130
+
+
+COMMAND_ACTIONS = {
+    "show": "buscar",
+    "list": "buscar",
+    "search": "buscar",
+    "libro": "libro",
+    "audit": "reportes",
+    "acuse": "reimprimir",
+    "borradores": "registrar",
+    "lote": "registrar",
+    "enroll": "enrolar",
+}
+"""The commands that only read what the office holds, and the permission each needs: the
+services check what changes, and these show citizens' data or the trail (see
+``mailroom.permissions``)."""
+
+
+def _authorize_command(args: argparse.Namespace, store: Store, settings: Settings) -> None:
+    action = COMMAND_ACTIONS.get(args.command)
+    if action is None:
+        return
+    from mailroom.permissions import Action, authorize
+
+    authorize(store.reader(), settings, Action(action))
 
 
 class _PrintVersion(argparse.Action):
@@ -115,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_filing_commands(commands, common)
     add_upkeep_commands(commands, common)
     add_libro_commands(commands, common)
+    add_report_commands(commands, common)
+    add_retention_commands(commands, common)
     add_signing_commands(commands, common)
     add_verify_commands(commands, common)
     add_firmas_commands(commands, common)
@@ -127,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kiosk_commands(commands, common)
     add_update_commands(commands, common)
     add_account_commands(commands, common)
+    add_arco_commands(commands, common)
     add_trust_commands(commands, common)
 
     commands.add_parser(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from PySide6.QtCore import (
@@ -51,8 +52,12 @@ from mailroom.config import Settings
 from mailroom.errors import InvalidInput, OficialiaError, StorageError
 from mailroom.libro import COLUMNS, LibroPreview, LibroTotals, Period
 from mailroom.pdfium import pdfium_lock
+from mailroom.permissions import Action, reader_for
 from mailroom.store import Store
 from mailroom.ui.tasks import TaskContext, TaskRunner
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 RELOAD_DELAY_MS = 250
 PRINT_DPI = 300  # plenty for 6.5 pt text; QPrinter's 1200 dpi would be 135 Mpx per page
@@ -392,11 +397,14 @@ class _Job:
     period: Period
     printed_at: datetime
 
+    def _reader(self) -> sqlite_utils.Database:
+        return reader_for(self.store, self.settings, Action.LIBRO)
+
     def preview(self, context: TaskContext) -> LibroPreview:
-        return libro.preview(self.store.reader(), self.period)
+        return libro.preview(self._reader(), self.period)
 
     def export(self, path: Path, kind: str, context: TaskContext) -> tuple[str, LibroTotals]:
-        db, period = self.store.reader(), self.period
+        db, period = self._reader(), self.period
         if kind == "csv":
             return str(path), libro.export_csv(db, period, path)
         written = libro_pdf.export_pdf(
@@ -405,9 +413,7 @@ class _Job:
         return str(path), written.totals
 
     def print(self, printer: QPrinter, context: TaskContext) -> tuple[int, LibroTotals]:
-        document = libro_pdf.render(
-            self.store.reader(), self.period, self.settings, self.printed_at
-        )
+        document = libro_pdf.render(self._reader(), self.period, self.settings, self.printed_at)
         context.check_cancelled()
         return paint_pdf(document.data, printer, context), document.totals
 
