@@ -294,3 +294,34 @@ def _rows(store: Store) -> list[Any]:
     from mailroom.accounts import _account
 
     return [_account(row) for row in store.reader().query("SELECT * FROM accounts")]
+
+
+def test_the_command_line_seals_only_for_who_may_open_the_office_efirma(
+    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seated(office.store, office.settings, "oficial", "ana.ruiz")
+    seated(office.store, office.settings, "oficial", "beto.luna", titular=True)
+    secret = tmp_path / "cuenta.txt"
+    secret.write_text(PASSWORD, encoding="utf-8")
+    monkeypatch.setenv("OFICIALIA_PASSWORD_FILE", str(secret))
+    monkeypatch.setenv("OFICIALIA_TRUST_TEST_ROOTS", str(office.pki.trust_dir))
+    monkeypatch.setenv("OFICIALIA_OCSP_URL", "")
+    data_dir = str(office.store.data_dir)
+    seal = [
+        "acuse",
+        office.folio,
+        "-o",
+        str(tmp_path / "acuse.pdf"),
+        "--cer",
+        str(office.pki.office_cer),
+        "--key",
+        str(office.pki.office_key),
+        "--password-file",
+        str(office.pki.password_file),
+    ]
+    office.store.close()
+    assert main(["--data-dir", data_dir, "--usuario", "ana.ruiz", *seal]) == 77
+    assert "no puede abrir la e.firma de la oficina" in capsys.readouterr().err
+    assert not (tmp_path / "acuse.pdf").exists()
+    assert main(["--data-dir", data_dir, "--usuario", "beto.luna", *seal]) == 0
+    assert (tmp_path / "acuse.pdf").read_bytes().startswith(b"%PDF")

@@ -294,9 +294,14 @@ def _credentials(args: argparse.Namespace, settings: Settings) -> Credentials:
 def _office_signer(
     args: argparse.Namespace, settings: Settings, store: Store | None = None
 ) -> PdfSigner:
-    """B-LT when the configured TSA and OCSP answer, B-B offline (see ``signing.office``)."""
+    """B-LT when the configured TSA and OCSP answer, B-B offline (see ``signing.office``). With
+    the office's store, only who may open the office e.firma gets here (``permissions``)."""
     from signing.office import office_signer
 
+    if store is not None:
+        from mailroom.permissions import Action, authorize
+
+        authorize(store.reader(), settings, Action.EFIRMA_OFICINA)
     return office_signer(_credentials(args, settings), settings, store=store, clock=_now)
 
 
