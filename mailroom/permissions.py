@@ -27,7 +27,6 @@ from mailroom.errors import OficialiaError
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from mailroom.config import Settings
 
 __all__ = [
     "ACCOUNT_STATE_EVENTS",
@@ -177,7 +176,18 @@ class Seat:
         return f"Seat({actor.name if actor else '—'})"
 
 
-def acting(settings: Settings) -> Actor:
+class Seated(Protocol):
+    """What the services pass in: their ``Settings`` (which ``mailroom.config`` defines with a
+    ``seat``; named by shape here so that the settings may import this module)."""
+
+    @property
+    def seat(self) -> Seat: ...
+
+    @property
+    def clerk(self) -> str: ...
+
+
+def acting(settings: Seated) -> Actor:
     """Who the settings' seat says is acting; with nobody in it, the operating system's user
     (``clerk``), for what needs no permission (OCR, sync) and for a store without accounts."""
     actor = settings.seat.actor
@@ -195,7 +205,7 @@ def allowed(actor: Actor, action: Action) -> bool:
     return actor.role is not None and action in PERMISSIONS[actor.role]
 
 
-def authorize(db: sqlite_utils.Database, settings: Settings, action: Action) -> Actor:
+def authorize(db: sqlite_utils.Database, settings: Seated, action: Action) -> Actor:
     """The actor allowed to do ``action`` now, or :class:`Forbidden` in plain words."""
     actor = acting(settings)
     if actor.kind == "sistema":
@@ -217,7 +227,7 @@ class _Readable(Protocol):
     def reader(self) -> sqlite_utils.Database: ...
 
 
-def reader_for(store: _Readable, settings: Settings, action: Action) -> sqlite_utils.Database:
+def reader_for(store: _Readable, settings: Seated, action: Action) -> sqlite_utils.Database:
     """The store's reader for what shows the office's records (``Action.BUSCAR``,
     ``Action.LIBRO``), once the one acting is allowed to see them."""
     db = store.reader()

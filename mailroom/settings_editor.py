@@ -9,6 +9,8 @@ file keeps every other key, and its comments, as they were (lines are edited in 
 result is read back; if the file was written in a way line editing cannot follow, it is written
 anew from its values). The write is atomic: a failure leaves the old file.
 
+Saving is an administrator's (``Action.AJUSTES``), checked on the store before the file is touched.
+
 Changing the device code is allowed but warned about: folio sequences are per device and year, so
 a device that already registered filings this year starts another numbering under the new code.
 """
@@ -32,6 +34,7 @@ from mailroom.config import CONFIG_FILE, ENV_PREFIX, SETTING_NAMES, Settings, lo
 from mailroom.errors import ConfigError, ToolMissing
 from mailroom.libro import write_atomically
 from mailroom.ocr import engine
+from mailroom.permissions import Action, authorize
 from mailroom.store.database import connect
 
 EDITABLE = (
@@ -165,15 +168,35 @@ def save(
     *,
     db: sqlite_utils.Database | None = None,
     today: date | None = None,
+    acting: Settings | None = None,
 ) -> SettingsPlan:
     """Check, then write the changed keys into the data folder's config file atomically; returns
-    the plan with the settings as loaded again from the files."""
+    the plan with the settings as loaded again from the files. Only an administrator may
+    (``Action.AJUSTES``): ``acting`` carries who is acting (its seat); without it nobody is, which
+    is allowed only while the store has no account."""
+    _authorize(data_dir, db, acting)
     checked = plan(data_dir, choices, db=db, today=today)
     path = config_path(checked.settings.data_dir)
     if checked.changed:
         values = {n: getattr(choices.stripped(), n) for n in checked.changed}
         _write(path, values)
     return dataclasses.replace(checked, settings=load_settings(data_dir))
+
+
+def _authorize(data_dir: Path, db: sqlite_utils.Database | None, acting: Settings | None) -> None:
+    """The check before anything is read or written. The file is not the store, so the check is
+    made on the store's reader (opened here when not given; no database yet, no account)."""
+    who = acting if acting is not None else load_settings(data_dir)
+    if db is not None:
+        authorize(db, who, Action.AJUSTES)
+        return
+    if not who.database_path.exists():
+        return  # a fresh install: no store, so no account, and anyone may set it up
+    opened = connect(who.database_path)
+    try:
+        authorize(opened, who, Action.AJUSTES)
+    finally:
+        opened.conn.close()
 
 
 def _check_extra(choices: AdminChoices, installed: tuple[str, ...] | None) -> None:

@@ -6,7 +6,8 @@ force. Roots are told from intermediates by a self-signature check, never by fil
 is self-signed, for one). ``resources/trust/ocsp`` holds SAT's delegated OCSP responder
 certificates: not authorities, only handed to the revocation checker.
 
-The admin adds authorities in ``trust_extra_dir`` (``.cer``/``.der`` DER, ``.crt``/``.pem`` DER or
+The admin adds authorities in ``trust_extra_dir``, or in the data folder's ``confianza`` while
+that setting is empty (``.cer``/``.der`` DER, ``.crt``/``.pem`` DER or
 PEM, a PEM may hold several). Test roots (``trust_test_roots``) are trusted only while that
 setting has a value. A file that is not a usable certificate is skipped with a Spanish warning in
 :attr:`TrustStore.warnings`: the store never crashes on it and never trusts it.
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 CA_FOLDER = "sat"
 RESPONDER_FOLDER = "ocsp"
+EXTRA_FOLDER = "confianza"  # in the data folder, when trust_extra_dir is empty
 CERTIFICATE_SUFFIXES = (".cer", ".crt", ".pem", ".der")
 # A CA certificate is a few KiB; anything far larger in the trust folder is not one.
 _MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024
@@ -107,6 +109,14 @@ class TrustStore:
         )
 
 
+def extra_dir(settings: Settings) -> Path:
+    """Where the admin's authorities are: ``trust_extra_dir``, or the data folder's
+    ``confianza`` when that setting is empty (where ``oficialia confianza agregar`` puts them)."""
+    if settings.trust_extra_dir:
+        return Path(settings.trust_extra_dir).expanduser()
+    return settings.data_dir / EXTRA_FOLDER
+
+
 def trust_store_from_settings(settings: Settings, *, bundle: Path | None = None) -> TrustStore:
     """The office's trust store: the bundle, ``trust_extra_dir`` and, if set, test roots."""
     folder = bundle or bundle_dir()
@@ -122,6 +132,8 @@ def trust_store_from_settings(settings: Settings, *, bundle: Path | None = None)
         builder.responders.extend(_read_certificates(path, builder))
     if settings.trust_extra_dir:
         builder.add_path(Path(settings.trust_extra_dir).expanduser(), origin="trust_extra_dir")
+    elif extra_dir(settings).is_dir():
+        builder.add_folder(extra_dir(settings), origin=EXTRA_FOLDER)
     if settings.trust_test_roots:
         builder.add_path(
             Path(settings.trust_test_roots).expanduser(), origin="trust_test_roots", test=True

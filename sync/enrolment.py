@@ -3,6 +3,10 @@
 The device id, backend URL and the server's Ed25519 public key go to the database
 (``sync_device``); the credential goes to a file only this user can read (0600, in a 0700 folder
 under the data dir) — never to the database, which is copied to backups and shared for support.
+
+A person enrols the device only as an administrator (``enroll_by``, ``Action.ENROLAR``); the
+kiosk is not a person and never enrols itself, and the demo's own backend enrols its device
+unchecked (``enroll``).
 """
 
 from __future__ import annotations
@@ -10,17 +14,24 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from mailroom import audit
 from mailroom.fsutil import shared_mode
+from mailroom.permissions import Action, authorize
 from mailroom.store import Store
 from sync import protocol
 from sync.errors import EnrolmentFailed, NotEnrolled
 from sync.transport import Transport, error_for, json_body
+
+if TYPE_CHECKING:
+    from mailroom.config import Settings
 
 CREDENTIAL_FOLDER = "sync"
 CREDENTIAL_FILE = "credential"
@@ -50,9 +61,59 @@ def credential_path(data_dir: Path) -> Path:
     return data_dir / CREDENTIAL_FOLDER / CREDENTIAL_FILE
 
 
-def enroll(
-    store: Store, transport: Transport, token: str, device_code: str, now: datetime
+def enroll_by(
+    settings: Settings, store: Store, transport: Transport, token: str, now: datetime
 ) -> Enrolment:
+    """An administrator enrols this device (``Action.ENROLAR``): the clerk's app and
+    ``oficialia enroll``. Checked before the token is sent (the server takes each token once)
+    and again in the write that saves the enrolment, with its audit event."""
+    authorize(store.reader(), settings, Action.ENROLAR)
+
+    def recorded(db: sqlite_utils.Database, enrolment: Enrolment) -> None:
+        actor = authorize(db, settings, Action.ENROLAR)
+        audit.append_event(
+            db,
+            at=now,
+            actor=actor.name,
+            kind="equipo_enrolado",
+            filing_id=None,
+            payload={
+                "equipo": settings.device,
+                "identificador": enrolment.device_id,
+                "servidor": enrolment.backend_url,
+                "llave_del_servidor": enrolment.server_key_id,
+            },
+        )
+
+    return enroll(store, transport, token, settings.device, now, recorded=recorded)
+
+
+def enroll_at(settings: Settings, store: Store, url: str, token: str, now: datetime) -> Enrolment:
+    """:func:`enroll_by` on the server at ``url``, with this office's TLS and timeout settings."""
+    transport = Transport(
+        url.strip(),
+        ca_bundle=settings.sync_ca_bundle,
+        connect_timeout=settings.sync_connect_timeout_seconds,
+        read_timeout=settings.sync_read_timeout_seconds,
+    )
+    try:
+        return enroll_by(settings, store, transport, token.strip(), now)
+    finally:
+        transport.close()
+
+
+def enroll(
+    store: Store,
+    transport: Transport,
+    token: str,
+    device_code: str,
+    now: datetime,
+    *,
+    recorded: Callable[[sqlite_utils.Database, Enrolment], None] | None = None,
+) -> Enrolment:
+    """Enrol with ``token``, unchecked: what the device does for itself (the demo's own
+    backend). A person enrols through :func:`enroll_by`. ``recorded`` runs first in the write
+    that saves the enrolment (a check, an audit event); if it raises, nothing is saved."""
     response = transport.request(
         "POST",
         f"{protocol.API_PREFIX}/devices/enroll",
@@ -76,7 +137,6 @@ def enroll(
             f"La respuesta de enrolamiento está incompleta o dañada: {error}."
         ) from error
     office = str(body.get("office", ""))
-    write_credential(store.data_dir, credential)
     enrolment = Enrolment(
         device_id,
         office,
@@ -90,6 +150,9 @@ def enroll(
     )
 
     def save(db: sqlite_utils.Database) -> None:
+        if recorded is not None:
+            recorded(db, enrolment)
+        write_credential(store.data_dir, credential)
         # A new enrolment (after a revocation, or to another backend) starts the feed afresh.
         db.execute("DELETE FROM sync_device")
         db.table("sync_device").insert(

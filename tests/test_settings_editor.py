@@ -151,3 +151,31 @@ def test_values_are_escaped_as_toml_and_a_multiline_file_is_rewritten_whole(tmp_
         "office_name": "Una línea",
         "device": "K01",
     }
+
+
+def test_only_an_administrator_saves_once_there_are_accounts(folder: Path) -> None:
+    from mailroom.accounts import Accounts
+    from mailroom.permissions import Forbidden
+    from mailroom.store import Store
+
+    settings = load_settings(folder)
+    with Store(folder) as store:
+        accounts = Accounts(store, settings)
+        password = "cuaderno de turno 7"
+        admin = accounts.create(
+            "rosa.mendez", full_name="Rosa Méndez Luna", role="administrador", password=password
+        )
+        settings.seat.sit(accounts.actor(admin))
+        oficial = accounts.create(
+            "luis.perez", full_name="Luis Pérez Soto", role="oficial", password=password
+        )
+        wanted = choices(folder, office_name="Oficialía Cambiada")
+        settings.seat.sit(accounts.actor(oficial))
+        with pytest.raises(Forbidden, match="no puede cambiar los ajustes"):
+            settings_editor.save(folder, wanted, db=store.reader(), acting=settings)
+        with pytest.raises(Forbidden, match="hace falta iniciar sesión"):
+            settings_editor.save(folder, wanted)  # nobody acting, database opened by save
+        assert (folder / "config.toml").read_text("utf-8") == HAND_WRITTEN
+        settings.seat.sit(accounts.actor(admin))
+        saved = settings_editor.save(folder, wanted, acting=settings)
+        assert saved.settings.office_name == "Oficialía Cambiada"

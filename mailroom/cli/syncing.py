@@ -58,16 +58,9 @@ def add_sync_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    from sync.enrolment import enroll
-    from sync.transport import Transport
+    from sync.enrolment import enroll_at
 
-    transport = Transport(
-        args.url,
-        ca_bundle=settings.sync_ca_bundle,
-        connect_timeout=settings.sync_connect_timeout_seconds,
-        read_timeout=settings.sync_read_timeout_seconds,
-    )
-    enrolled = enroll(store, transport, args.token, settings.device, datetime.now(UTC))
+    enrolled = enroll_at(settings, store, args.url, args.token, datetime.now(UTC))
     print(
         f"Equipo {settings.device} dado de alta en {enrolled.backend_url} "
         f"(identificador {enrolled.device_id}, oficina {enrolled.office or settings.office}, "

@@ -57,6 +57,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Configuración de la oficina y del equipo"))
         self.setMinimumWidth(640)  # room for the hints inside the fields
         self.settings = settings
+        self.acting = settings  # its seat says who saves; self.settings is replaced once read
         self.runner = runner
         self.store = store
         self.current: CurrentSettings | None = None
@@ -257,7 +258,12 @@ class SettingsDialog(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         op = functools.partial(
-            _save_op, self.settings.data_dir, choices, self.store, confirmed=confirmed
+            _save_op,
+            self.settings.data_dir,
+            choices,
+            self.store,
+            confirmed=confirmed,
+            acting=self.acting,
         )
         self.runner.run(
             op,
@@ -328,13 +334,14 @@ def _save_op(
     context: TaskContext,
     *,
     confirmed: bool,
+    acting: Settings,
 ) -> tuple[SettingsPlan, bool]:
     """``(plan, written)``: not written when there are warnings the admin has not seen yet."""
     db = store.reader() if store is not None else None
     plan = settings_editor.plan(data_dir, choices, db=db)
     if plan.warnings and not confirmed:
         return plan, False
-    saved = settings_editor.save(data_dir, choices, db=db)
+    saved = settings_editor.save(data_dir, choices, db=db, acting=acting)
     return dataclasses.replace(saved, warnings=plan.warnings), True
 
 
