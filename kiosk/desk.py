@@ -25,7 +25,7 @@ from kiosk.wording import QT_TRANSLATE_NOOP, Wording
 from mailroom.acuses import StoredAcuse
 from mailroom.capture.session import CaptureSession
 from mailroom.config import Settings
-from mailroom.errors import DuplicateDocument, OficialiaError
+from mailroom.errors import ConfigError, DuplicateDocument, OficialiaError
 from mailroom.intake_lookups import Catalogs, load_catalogs
 from mailroom.models import Addressee, Channel, Filing, NewFiling, Sender
 from mailroom.ocr.worker import OcrEngine
@@ -121,6 +121,16 @@ class KioskDesk:
         self.last_printer_status: PrinterStatus = NO_PRINTER
 
     # -- one citizen -------------------------------------------------------------------------
+
+    def refresh_notice(self) -> PrivacyNotice:
+        """The notice in force for the next citizen: an administrator may change it at the
+        counter while the kiosk runs (two small files, read again each time the screen shows).
+        Unreadable files keep the notice the kiosk had, so a citizen never meets a blank one."""
+        try:
+            self.notice = load_notice(self.settings.data_dir, self.settings.office_name)
+        except ConfigError as error:
+            log.warning("privacy notice not reloaded: %s", error.message)
+        return self.notice
 
     def new_capture(self) -> CaptureSession:
         """A capture for this citizen (the previous one, if any, is removed first)."""

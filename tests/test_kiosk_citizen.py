@@ -4,7 +4,12 @@ paper, and looking a trámite up. Real parts throughout (see ``tests/kiosk_citiz
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+
+from mailroom.permissions import Seat
+from mailroom.privacy import save_notice
 
 pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 
@@ -260,3 +265,27 @@ def test_a_receipt_laid_on_the_scanner_without_a_qr_is_explained(open_kiosk) -> 
     )
     assert kiosk.session.screen is Screen.LOOKUP
     assert citizen.button("Leer con el escáner").isEnabled()  # the way forward: try again
+
+
+def test_a_notice_changed_at_the_counter_is_the_next_citizens(open_kiosk) -> None:  # type: ignore[no-untyped-def]
+    kiosk: Kiosk = open_kiosk()
+    citizen, window = kiosk.citizen, kiosk.window
+    first = kiosk.desk.notice.version
+    # An administrator saves a new notice at the counter while the kiosk runs (no account
+    # exists in this data folder, so the operating system's user may).
+    office = replace(kiosk.desk.settings, seat=Seat())
+    saved = save_notice(
+        kiosk.desk.store, office, "Aviso breve nuevo de la oficina.", "Aviso integral nuevo."
+    )
+    citizen.tap("Entregar un escrito")
+    citizen.wait_for(Screen.PRIVACY)
+    assert citizen.sees("Aviso breve nuevo de la oficina.")
+    assert kiosk.desk.notice.version == saved.version != first
+    # A damaged file keeps the notice the kiosk had: nobody meets a blank one.
+    (kiosk.desk.settings.data_dir / "aviso-de-privacidad" / "aviso-integral.txt").write_bytes(
+        b"\xff\xfe no es UTF-8"
+    )
+    citizen.tap("Acepto y continúo")
+    citizen.wait_for(Screen.IDENTITY)
+    assert kiosk.desk.refresh_notice().version == saved.version
+    assert window.step.text() == "Paso 2 de 6"

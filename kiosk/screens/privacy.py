@@ -48,6 +48,14 @@ class PrivacyScreen(KioskScreen):
         row.addWidget(self.accept_button)
         self.body.addLayout(row)
 
+    def entered(self) -> None:
+        super().entered()
+        notice = self.flow.desk.refresh_notice()
+        self.short_text.setText(notice.short)
+        if self.full_view.toPlainText() != notice.full:
+            self.full_view.setPlainText(notice.full)
+        self._show_full(False)
+
     def _toggle(self) -> None:
         self._show_full(self.views.currentWidget() is self.short_view)
 
