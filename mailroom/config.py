@@ -57,6 +57,7 @@ class Settings:
     sync_workers: int = 3
     watch_interval_seconds: int = 5
     efirma_idle_minutes: int = 15
+    session_idle_minutes: int = 10
     supervisors: str = ""
     demo_mode: bool = False
     kiosk_printer: str = ""  # the kiosk's receipt printer: tcp:HOST[:PORT], usb:VID:PID, serial:DEV
@@ -274,6 +275,7 @@ def _validate(settings: Settings) -> None:
         "sync_workers",
         "watch_interval_seconds",
         "efirma_idle_minutes",
+        "session_idle_minutes",
         "kiosk_idle_seconds",
         "kiosk_warning_seconds",
         "kiosk_done_seconds",

@@ -23,11 +23,21 @@ from PIL import Image
 from mailroom.acuses import AcuseService, StoredAcuse
 from mailroom.clock import Clock, SystemClock
 from mailroom.config import Settings
+from mailroom.corrections import (
+    Correction,
+    CurrentValues,
+    corrections_of,
+    current_values,
+    describe_correction,
+)
+from mailroom.document_access import record_opening
 from mailroom.errors import IntegrityProblem, OficialiaError, StorageError, UnreadableFile
 from mailroom.filings import get_filing, ocr_progress
 from mailroom.fsutil import write_bytes_atomically
 from mailroom.models import Document, Filing, OcrProgress, OcrStatus
 from mailroom.pdfium import pdfium_lock
+from mailroom.permissions import Action, reader_for
+from mailroom.retention import purged_on
 from mailroom.routing import ROLE_LABELS, Route, routes, status_label
 from mailroom.store import Store
 
@@ -160,6 +170,9 @@ class FilingDetailData:
     ocr: OcrProgress
     acuse: StoredAcuse | None
     acuse_problem: str | None  # why the acuse cannot be shown (missing or damaged)
+    corrections: tuple[Correction, ...] = ()  # oldest first; ``filing`` is as registered
+    current: CurrentValues | None = None  # the filing's data with its corrections applied
+    documents_notice: str = ""  # why there are no pages to show (removed by retention)
 
 
 class FilingDetailService:
@@ -171,8 +184,9 @@ class FilingDetailService:
         self._trust: Any = None
 
     def load(self, folio_or_id: str) -> FilingDetailData:
-        db = self.store.reader()
+        db = reader_for(self.store, self.settings, Action.BUSCAR)
         filing = get_filing(db, folio_or_id, with_text=True)
+        notice = self._open_documents(filing)
         try:
             acuse: StoredAcuse | None = self.acuses.current(filing.id)
             problem = None
@@ -180,14 +194,32 @@ class FilingDetailService:
             acuse, problem = None, error.message
         return FilingDetailData(
             filing=filing,
-            pages=tuple(self._page_refs(filing)),
+            pages=() if notice else tuple(self._page_refs(filing)),
+            documents_notice=notice,
             texts=tuple(_texts(filing)),
             routes=routes(db, filing.id),
             history=tuple(self.history(filing.id)),
             ocr=ocr_progress(db, filing.id),
             acuse=acuse,
             acuse_problem=problem,
+            corrections=corrections_of(db, filing.id),
+            current=current_values(db, filing.id),
         )
+
+    def _open_documents(self, filing: Filing) -> str:
+        """The notice to show instead of the pages of a filing retention purged; otherwise ""
+        and, for a sensitive filing, the audit event of this opening (mailroom.document_access)."""
+        purged = purged_on(self.store.reader(), filing.id)
+        if purged is not None:
+            day = purged.astimezone(self.settings.zone)
+            return (
+                f"Los documentos de este escrito se depuraron el {day:%d/%m/%Y} (plazo de "
+                "conservación): ya no se guardan en este equipo. El registro, las huellas "
+                "SHA-256, el acuse y la bitácora se conservan; el servidor estatal guarda los "
+                "documentos."
+            )
+        record_opening(self.store, self.settings, filing, via="ficha", clock=self.clock)
+        return ""
 
     def departments(self) -> list[str]:
         """Departments a filing can be routed to: the backend's catalog and every area already
@@ -393,7 +425,22 @@ EVENT_LABELS: dict[str, tuple[str, Describe]] = {
         lambda p: f"{p.get('status', '')}" + (f". {p['note']}" if p.get("note") else ""),
     ),
     "escrito_cancelado": ("Escrito cancelado", lambda p: f"Motivo: {p.get('motivo', '')}"),
+    "escrito_corregido": ("Dato corregido", describe_correction),
+    "arco_restriccion_aplicada": (
+        "Uso restringido (derechos ARCO)",
+        lambda p: f"Solicitud {p.get('solicitud')}; se conserva hasta {p.get('conservar_hasta')}",
+    ),
     "acuse_reimpreso": ("Acuse reimpreso", _reprinted),
+    "documentos_consultados": (
+        "Documentos consultados (escrito con datos sensibles)",
+        lambda p: f"Documento(s) {', '.join(str(d) for d in p.get('documentos', []))}",
+    ),
+    "documentos_depurados": (
+        "Documentos depurados (plazo de conservación)",
+        lambda p: (
+            f"{len(p.get('archivos', []))} archivo(s); conservar hasta {p.get('conservar_hasta')}"
+        ),
+    ),
     "firma_actualizada": ("Sello del acuse completado", lambda p: p.get("mensaje", "")),
     "certificado_revocado": ("e.firma de la oficina REVOCADA", lambda p: p.get("mensaje", "")),
     "actualizacion_de_firma_fallida": (

@@ -36,6 +36,7 @@ from mailroom.models import (
     new_filing_id,
 )
 from mailroom.permissions import Action, authorize
+from mailroom.privacy import with_notice_in_force
 from mailroom.store import BlobStore, Store
 from mailroom.validation import validated
 
@@ -93,7 +94,8 @@ class IntakeService:
         ``around_insert``: the caller's own writes in the registration's transaction (see
         ``AroundInsert``)."""
         authorize(self.store.reader(), self.settings, Action.REGISTRAR)  # before any work
-        new = validated(new)
+        # The notice in force when the data were taken, unless the sender accepted one (kiosk).
+        new = with_notice_in_force(validated(new), self.settings)
         if not files:
             raise InvalidInput(
                 "Un escrito se registra con al menos un documento digitalizado.", field="files"

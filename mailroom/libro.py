@@ -12,6 +12,9 @@ out as «NÃºÃ±ez» — with commas (Mexico's list separator is the comma, it
 point), and with any cell that starts like a formula (``=``, ``+``, ``-``, ``@``) prefixed with an
 apostrophe, because a sender name or subject typed by a citizen must not run as a formula on the
 supervisor's computer (CSV injection; OWASP's advice).
+
+The sender's CURP, RFC, e-mail and phone share one column; a filing marked sensitive shows them
+masked (``mailroom.masking``) in the preview, both CSVs and the PDF alike.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ import sqlite_utils
 
 from mailroom import fsutil
 from mailroom.errors import InvalidInput, StorageError
-from mailroom.models import STATUS_LABELS, Channel, FilingStatus, SyncStatus
+from mailroom.masking import shown_sender
+from mailroom.models import STATUS_LABELS, Channel, FilingStatus, Sender, SyncStatus
 from mailroom.receipt.spanish import CHANNELS, SYNC_STATES, utc_offset
 
 T = TypeVar("T")
@@ -40,6 +44,7 @@ COLUMNS = (
     ("channel", "Canal"),
     ("sender_name", "Remitente"),
     ("sender_organization", "Dependencia u organización"),
+    ("sender_identifiers", "CURP, RFC y contacto"),
     ("subject", "Asunto"),
     ("document_number", "Número de oficio"),
     ("areas", "Área turnada"),
@@ -164,7 +169,34 @@ class LibroPreview:
 
 def rows(db: sqlite_utils.Database, period: Period) -> Iterator[dict[str, object]]:
     """The filings of the period in folio order (year, device, sequence), one at a time."""
-    yield from db.query(_ROWS_SQL, [period.first.isoformat(), period.last.isoformat()])
+    for row in db.query(_ROWS_SQL, [period.first.isoformat(), period.last.isoformat()]):
+        row["sender_identifiers"] = sender_identifiers(row)
+        yield row
+
+
+def sender_identifiers(row: dict[str, object]) -> str:
+    """``CURP … · RFC … · correo · teléfono``, masked when the filing is sensitive."""
+    sender = shown_sender(
+        Sender(
+            name="",
+            curp=_text_or_none(row["sender_curp"]),
+            rfc=_text_or_none(row["sender_rfc"]),
+            email=_text_or_none(row["sender_email"]),
+            phone=_text_or_none(row["sender_phone"]),
+        ),
+        sensitive=bool(row["sensitive"]),
+    )
+    parts = (
+        f"CURP {sender.curp}" if sender.curp else "",
+        f"RFC {sender.rfc}" if sender.rfc else "",
+        sender.email or "",
+        f"tel. {sender.phone}" if sender.phone else "",
+    )
+    return " · ".join(part for part in parts if part)
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def day_rows(db: sqlite_utils.Database, day: date) -> Iterator[dict[str, object]]:

@@ -47,6 +47,7 @@ WEIGHTS = {
     "channel": 0.0,
     "sender_name": 2.4,
     "sender_organization": 2.0,
+    "sender_identifiers": 1.6,
     "subject": 4.0,
     "document_number": 1.2,
     "areas": 1.8,

@@ -25,7 +25,6 @@ from mailroom.filings import ocr_progress
 from mailroom.intake import IntakeService
 from mailroom.models import FilingId, NewFiling, OcrProgress, Registration
 from mailroom.ocr.worker import OcrEngine, OcrWorker
-from mailroom.privacy import with_notice_in_force
 from mailroom.store import Store
 from sync import enrolment
 from sync.controls import SyncControls
@@ -93,7 +92,6 @@ class Workstation:
         drafts the capture used; they turn ``registrado`` in the registration's transaction. A
         sealing failure (a revoked certificate found meanwhile, a TSA that does not answer) does
         not undo the registration: the clerk hands over the unsealed acuse and sees why."""
-        new = with_notice_in_force(new, self.settings)  # the one the clerk hands over
         around = claiming_drafts(drafts, self.intake.clock)
         registration = self.intake.register(new, files, capture=capture, around_insert=around)
         folio = registration.filing.folio

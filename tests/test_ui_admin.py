@@ -181,7 +181,14 @@ def test_the_device_tab_shows_the_enrolment_and_open_admin_shows_every_tab(  # t
     qtbot.addWidget(dialog)
     assert dialog.isVisible()
     names = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
-    assert names == ["Cuentas", "Ajustes", "Confianza", "Equipo", "Aviso de privacidad"]
+    assert names == [
+        "Cuentas",
+        "Ajustes",
+        "Confianza",
+        "Equipo",
+        "Aviso de privacidad",
+        "Derechos ARCO",
+    ]
     qtbot.waitUntil(lambda: "no está dado de alta" in dialog.device.state.text(), timeout=10_000)
     dialog.device.token.setText("")
     with qtbot.waitSignal(dialog.device.failed, timeout=5_000) as refused:

@@ -114,6 +114,10 @@ def cmd_show(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     from mailroom import filings
 
     filing = filings.get_filing(store.reader(), args.folio, with_text=args.texto)
+    if args.texto:  # the pages' text is the documents' content: audited for a sensitive filing
+        from mailroom.document_access import record_opening
+
+        record_opening(store, settings, filing, via="oficialia show --texto")
     if args.json:
         print_json(filing)
         return 0

@@ -3,6 +3,13 @@
 Anyone holding the acuse can rebuild the string from what the page shows and check the digest
 printed next to it (and encoded in the QR), so the order and the normalisation below are part of
 the verification contract: changing either breaks the check for every acuse already handed out.
+
+A sensitive filing's cadena carries its sender's RFC and CURP **masked** (``mailroom.masking``),
+as the page shows them: the acuse prints the cadena in full, so clear values there would undo the
+masking, and the contract is that the cadena can be retyped from what the page shows. The digest
+still binds the folio, the time, the sender's name, the subject and every document's SHA-256; the
+full identifiers stay in the office's register. Masking is deterministic, so sealing the acuse
+later rebuilds the same digest.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from datetime import datetime
 
 from mailroom.config import Settings
 from mailroom.errors import InvalidInput
-from mailroom.models import Filing
+from mailroom.masking import shown_sender
+from mailroom.models import Filing, Sender
 
 FIELD_SEPARATOR = "|"
 LIST_SEPARATOR = ";"
@@ -65,6 +73,11 @@ def received_at_iso(received_at: datetime) -> str:
 
 FieldValue = Callable[[Filing, Settings], str]
 
+
+def _sender(filing: Filing) -> Sender:
+    return shown_sender(filing.sender, sensitive=filing.sensitive)
+
+
 # The fixed order of the cadena original. Append new fields only at the end, and only with a
 # new acuse format version: verifiers split on "|" and read fields by position.
 CADENA_ORIGINAL_FIELDS: tuple[tuple[str, FieldValue], ...] = (
@@ -73,8 +86,8 @@ CADENA_ORIGINAL_FIELDS: tuple[tuple[str, FieldValue], ...] = (
     ("received_at", lambda f, s: received_at_iso(f.received_at)),
     ("channel", lambda f, s: f.channel.value),
     ("sender_name", lambda f, s: clean(f.sender.name)),
-    ("sender_rfc", lambda f, s: clean(f.sender.rfc or "")),
-    ("sender_curp", lambda f, s: clean(f.sender.curp or "")),
+    ("sender_rfc", lambda f, s: clean(_sender(f).rfc or "")),
+    ("sender_curp", lambda f, s: clean(_sender(f).curp or "")),
     ("subject", lambda f, s: clean(f.subject)),
     ("addressees", lambda f, s: _joined(f"{_item(a.area)}:{a.role.value}" for a in f.addressees)),
     ("fojas_declared", lambda f, s: "" if f.fojas_declared is None else str(f.fojas_declared)),

@@ -10,6 +10,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from mailroom.config import Settings
+from mailroom.masking import shown_sender
 from mailroom.models import Filing, Sender
 from mailroom.receipt import fonts, spanish
 from mailroom.receipt.demo_mark import draw_demo_mark
@@ -30,6 +31,10 @@ LINE = 13.0
 UNSEALED_NOTICE = (
     "ACUSE SIN SELLO ELECTRÓNICO: la e.firma de la oficina no estaba disponible. Este acuse "
     "queda en cola y se sellará en cuanto se desbloquee la e.firma."
+)
+SENSITIVE_NOTE = (
+    "Escrito con datos personales sensibles: la CURP y el RFC del remitente se muestran "
+    "ocultos en parte; la oficina conserva los datos completos."
 )
 SEALED_NOTE = (
     "Sello electrónico (e.firma) de la oficina: en el recuadro inferior derecho "
@@ -96,7 +101,9 @@ def _laid_out(
     if not sealed:
         _notice(pdf, UNSEALED_NOTICE)
     _reception(pdf, filing)
-    _sender(pdf, filing.sender)
+    _sender(pdf, shown_sender(filing.sender, sensitive=filing.sensitive))
+    if filing.sensitive:
+        _paragraph(pdf, SENSITIVE_NOTE, size=8)
     _addressees(pdf, filing)
     _pages_and_annexes(pdf, filing)
     _documents(pdf, filing)
@@ -177,6 +184,9 @@ def _reception(pdf: FPDF, filing: Filing) -> None:
 
 
 def _sender(pdf: FPDF, sender: Sender) -> None:
+    """The sender as it may be shown (masked for a sensitive filing: see mailroom.masking). The
+    acuse never prints the e-mail or the phone: the citizen knows them, and a lost acuse should
+    not hand them to whoever finds it."""
     _heading(pdf, "Remitente")
     _row(pdf, "Nombre", sender.name)
     optional = (

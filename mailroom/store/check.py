@@ -1,6 +1,9 @@
 """A full health check of an installation: SQLite integrity, gap-free folios, every referenced
 file present with its hash, every filing with its acuse, and the audit chain. Optionally sweeps
-orphaned files."""
+orphaned files.
+
+A file that retention removed (``blobs.removed_at``, see :mod:`mailroom.retention`) is not looked
+for; one that is gone without that mark is still reported missing."""
 
 from __future__ import annotations
 
@@ -43,6 +46,11 @@ class StoreReport:
 
 def referenced_blobs(db: sqlite_utils.Database) -> set[str]:
     return {row[0] for row in db.execute(REFERENCED_BLOBS) if row[0]}
+
+
+def removed_blobs(db: sqlite_utils.Database) -> set[str]:
+    """Files retention removed on purpose (their rows, hashes and audit events stay)."""
+    return {row[0] for row in db.execute("SELECT sha256 FROM blobs WHERE removed_at IS NOT NULL")}
 
 
 def folio_problems(db: sqlite_utils.Database) -> list[str]:
@@ -92,7 +100,8 @@ def check_store(
     db = store.reader()
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     referenced = referenced_blobs(db)
-    bad = tuple(sorted(sha for sha in referenced if not store.blobs.verify(sha)))
+    expected = referenced - removed_blobs(db)
+    bad = tuple(sorted(sha for sha in expected if not store.blobs.verify(sha)))
     swept = (
         tuple(store.blobs.sweep_orphans(referenced, older_than_seconds=sweep_older_than_seconds))
         if sweep
@@ -102,7 +111,7 @@ def check_store(
         sqlite_integrity=integrity,
         filings=db.execute("SELECT count(*) FROM filings").fetchone()[0],
         folio_problems=tuple(folio_problems(db)),
-        blobs_checked=len(referenced),
+        blobs_checked=len(expected),
         bad_blobs=bad,
         audit=audit.verify_chain(db),
         swept=swept,

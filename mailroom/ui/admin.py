@@ -27,6 +27,7 @@ from mailroom.ui.admin_accounts import AccountsTab
 from mailroom.ui.admin_device import DeviceTab
 from mailroom.ui.admin_privacy import PrivacyTab
 from mailroom.ui.admin_trust import TrustTab
+from mailroom.ui.arco_view import ArcoView
 from mailroom.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from mailroom.ui.settings_dialog import SettingsDialog
     from mailroom.workstation import Workstation
 
-ADMIN_ACTIONS = (Action.CUENTAS, Action.AJUSTES, Action.CONFIANZA, Action.ENROLAR)
+ADMIN_ACTIONS = (Action.CUENTAS, Action.AJUSTES, Action.CONFIANZA, Action.ENROLAR, Action.ARCO)
 
 
 def may_administer(settings: Settings) -> bool:
@@ -58,12 +59,14 @@ class AdminDialog(QDialog):
         self.trust = TrustTab(store, settings, runner, self)
         self.device = DeviceTab(store, settings, runner, self)
         self.privacy = PrivacyTab(store, settings, runner, self)
+        self.arco = ArcoView(runner, workstation, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.accounts, self.tr("&Cuentas"))
         self.tabs.addTab(self._settings_tab(), self.tr("A&justes"))
         self.tabs.addTab(self.trust, self.tr("Con&fianza"))
         self.tabs.addTab(self.device, self.tr("&Equipo"))
         self.tabs.addTab(self.privacy, self.tr("A&viso de privacidad"))
+        self.tabs.addTab(self.arco, self.tr("Derechos A&RCO"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
