@@ -24,6 +24,7 @@ from mailroom.models import Addressee, NewFiling, Sender
 from mailroom.permissions import PERMISSIONS, Action, Actor, Forbidden, Seat, allowed, reader_for
 from mailroom.routing import RoutingService
 from mailroom.store import Store
+from mailroom.store.check import check_store
 from signing.demo_pki import DemoPki, create_demo_pki
 from tests.accounts_helpers import PASSWORD, administrator, seated
 from tests.test_acuses import register, scan
@@ -176,6 +177,11 @@ def test_a_role_changed_behind_the_application_is_refused(office: Office) -> Non
         with pytest.raises(Forbidden, match="no coinciden con los que registró la bitácora"):
             attempt()
     assert snapshot(office.store) == before
+    report = check_store(office.store)
+    assert not report.ok
+    assert report.account_problems == (
+        "la cuenta «ana.ruiz» dice rol supervisor, activa; la bitácora, rol oficial, activa",
+    )
     # Put back as the trail says, the account works again.
     office.store.write(
         lambda db: db.execute("UPDATE accounts SET role = 'oficial' WHERE user_name = 'ana.ruiz'")
@@ -184,6 +190,7 @@ def test_a_role_changed_behind_the_application_is_refused(office: Office) -> Non
         office.folio, [Addressee("Obras Públicas")]
     )
     assert audit.verify_chain(office.store.reader()).ok
+    assert check_store(office.store).ok
 
 
 def test_an_account_disabled_mid_shift_stops_at_its_next_action(office: Office) -> None:

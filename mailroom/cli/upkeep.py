@@ -116,6 +116,8 @@ def cmd_store_check(args: argparse.Namespace, store: Store, settings: Settings) 
         print(f"  Archivo faltante o alterado: {sha}")
     for problem in report.acuse_problems:
         print(f"  Acuses: {problem}")
+    for problem in report.account_problems:
+        print(f"  Cuentas: {problem}")
     print("  Bitácora: " + ("íntegra" if report.audit.ok else f"ALTERADA: {report.audit.problem}"))
     if args.sweep:
         print(f"  {len(report.swept)} archivos huérfanos borrados")

@@ -32,6 +32,7 @@ class StoreReport:
     audit: audit.AuditReport
     swept: tuple[str, ...] = ()
     acuse_problems: tuple[str, ...] = ()
+    account_problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -40,6 +41,7 @@ class StoreReport:
             and not self.folio_problems
             and not self.bad_blobs
             and not self.acuse_problems
+            and not self.account_problems
             and self.audit.ok
         )
 
@@ -116,4 +118,31 @@ def check_store(
         audit=audit.verify_chain(db),
         swept=swept,
         acuse_problems=tuple(acuse_problems(db, store.blobs)),
+        account_problems=tuple(account_problems(db)),
     )
+
+
+def account_problems(db: sqlite_utils.Database) -> list[str]:
+    """Accounts whose row disagrees with the state their audit events recorded: a role, the
+    titular mark or the active flag changed behind the application (``mailroom.permissions``
+    refuses such an account anything until its row is put back)."""
+    from mailroom.permissions import recorded_state
+
+    problems = []
+    for name, role, active, titular in db.execute(
+        "SELECT user_name, role, active, titular FROM accounts ORDER BY user_name"
+    ).fetchall():
+        state = recorded_state(db, name)
+        if state is None:
+            problems.append(f"la cuenta «{name}» no tiene su alta en la bitácora")
+            continue
+        recorded = (state.get("rol"), bool(state.get("activa")), bool(state.get("titular")))
+        if recorded != (role, bool(active), bool(titular)):
+            problems.append(
+                f"la cuenta «{name}» dice rol {role}, "
+                f"{'activa' if active else 'desactivada'}"
+                f"{', titular' if titular else ''}; la bitácora, rol {recorded[0]}, "
+                f"{'activa' if recorded[1] else 'desactivada'}"
+                f"{', titular' if recorded[2] else ''}"
+            )
+    return problems
