@@ -11,23 +11,31 @@ from typing import Any
 
 import pytest
 
-from mailroom import audit, libro
+from mailroom import audit, libro, settings_editor
 from mailroom.accounts import Accounts
+from mailroom.arco_service import ArcoService
 from mailroom.cli import main
 from mailroom.clock import FixedClock
 from mailroom.config import Settings
+from mailroom.corrections import CorrectionService
 from mailroom.efirma_unlock import open_office_efirma
+from mailroom.errors import OficialiaError
 from mailroom.filing_detail import FilingDetailService
 from mailroom.intake import IntakeService
 from mailroom.libro import Period
 from mailroom.models import Addressee, NewFiling, Sender
 from mailroom.permissions import PERMISSIONS, Action, Actor, Forbidden, Seat, allowed, reader_for
+from mailroom.reports import ReportService
+from mailroom.retention import RetentionService
 from mailroom.routing import RoutingService
 from mailroom.store import Store
 from mailroom.store.check import check_store
+from mailroom.trust_admin import TrustAdmin
 from signing.demo_pki import DemoPki, create_demo_pki
+from sync.enrolment import enroll_at
 from tests.accounts_helpers import PASSWORD, administrator, seated
 from tests.test_acuses import register, scan
+from tests.trust_fixtures import make_certificate
 
 
 @dataclass
@@ -69,6 +77,26 @@ def _libro(o: Office, s: Settings) -> object:
     return libro.preview(reader_for(o.store, s, Action.LIBRO), Period.day(o.clock.now().date()))
 
 
+def _trust(o: Office, s: Settings) -> object:
+    source = o.folder / "raiz.pem"
+    source.write_bytes(make_certificate("Autoridad Estatal de Prueba").pem)
+    return TrustAdmin(o.store, s, o.clock).add(source)
+
+
+def _settings_saved(o: Office, s: Settings) -> object:
+    return settings_editor.save(s.data_dir, settings_editor.AdminChoices.of(s), acting=s)
+
+
+def _enrol(o: Office, s: Settings) -> object:
+    """Allowed: the token goes to the server, and nothing listens on this port (so the permission
+    passed and the network said no); refused: before anything is sent."""
+    with pytest.raises(OficialiaError) as failed:
+        enroll_at(s, o.store, "http://127.0.0.1:9/", "token-de-prueba", o.clock.now())
+    if isinstance(failed.value, Forbidden):
+        raise failed.value
+    return failed.value
+
+
 SERVICES: dict[Action, Callable[[Office, Settings], Any]] = {
     Action.REGISTRAR: _register,
     Action.TURNAR: lambda o, s: RoutingService(o.store, s, o.clock).route(
@@ -84,6 +112,17 @@ SERVICES: dict[Action, Callable[[Office, Settings], Any]] = {
         "nueva.cuenta", full_name="Nueva Cuenta", role="oficial", password=PASSWORD
     ),
     Action.EFIRMA_OFICINA: _efirma,
+    Action.CORREGIR: lambda o, s: CorrectionService(o.store, s, o.clock).correct(
+        o.folio, "asunto", "Licencia de obra mayor", "Así lo pidió el ciudadano por escrito"
+    ),
+    Action.REPORTES: lambda o, s: ReportService(o.store, s, o.clock).report(
+        o.clock.now().date(), o.clock.now().date()
+    ),
+    Action.AJUSTES: _settings_saved,
+    Action.CONFIANZA: _trust,
+    Action.ENROLAR: _enrol,
+    Action.ARCO: lambda o, s: ArcoService(o.store, s, o.clock).find("nombre", "María Peña"),
+    Action.RETENCION: lambda o, s: RetentionService(o.store, s, o.clock).apply(),
 }
 
 WHO = {
@@ -146,9 +185,9 @@ def test_each_role_may_do_what_the_table_says_and_nothing_else(
     assert snapshot(office.store) == before
 
 
-def test_every_action_is_in_the_table_and_every_role_in_the_test() -> None:
+def test_every_action_is_in_the_table_and_in_the_test() -> None:
     granted = set().union(*PERMISSIONS.values())
-    assert granted == set(Action)
+    assert granted == set(Action) == set(SERVICES)
     assert PERMISSIONS["oficial"] < PERMISSIONS["supervisor"] < PERMISSIONS["administrador"]
 
 
