@@ -64,6 +64,7 @@ bench: setup
 	$(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/kiosk_choices.py
 	$(BIN)/python bench/bundle.py
+	$(BIN)/python bench/permissions.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla
