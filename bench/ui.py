@@ -199,12 +199,17 @@ def ui_registration(folder: Path, background: bool) -> tuple[Stamps, int]:
     import gc
 
     from mailroom.config import load_settings
-    from mailroom.demo_profile import prepare_demo_profile
+    from mailroom.demo_profile import DEMO_ACCOUNTS, prepare_demo_profile
     from mailroom.efirma_unlock import open_office_efirma
     from mailroom.ui.app import build_app
 
     profile = prepare_demo_profile(folder / "demo")
-    running = build_app(load_settings(profile.data_dir), start_background=background)
+    # Signed in from the start as the demo's administrator (who may open the office e.firma).
+    running = build_app(
+        load_settings(profile.data_dir),
+        start_background=background,
+        actor=DEMO_ACCOUNTS[0].actor,
+    )
     workstation, intake = running.workstation, running.window.intake
     try:
         running.window.resize(1366, 768)
@@ -277,7 +282,7 @@ def direct_registration(folder: Path, width_px: int) -> Stamps:
     the acuse's first page measured and rendered straight on this thread."""
     from mailroom.acuses import AcuseService
     from mailroom.config import load_settings
-    from mailroom.demo_profile import prepare_demo_profile
+    from mailroom.demo_profile import DEMO_ACCOUNTS, prepare_demo_profile
     from mailroom.efirma_unlock import open_office_efirma
     from mailroom.filing_detail import measure_pdf
     from mailroom.intake import IntakeService
@@ -286,6 +291,7 @@ def direct_registration(folder: Path, width_px: int) -> Stamps:
 
     profile = prepare_demo_profile(folder / "demo")
     settings = load_settings(profile.data_dir)
+    settings.seat.sit(DEMO_ACCOUNTS[0].actor)
     stamps: Stamps = {}
     with Store(settings.data_dir) as store:
         cer, key, password = profile.efirma_cer, profile.efirma_key, profile.efirma_password

@@ -10,6 +10,8 @@ Qt-free; the app runs both through its task helper (they write files and wait fo
 * The folder is the demo's alone: one holding an office's database, or a ``config.toml`` without
   ``demo_mode``, is refused. Its ``config.toml`` sets office ``DEMO``, ``demo_mode`` (the DEMO
   mark on every acuse page) and ``trust_test_roots`` = the demo authorities, trusted nowhere else.
+* Two accounts, made once (``DEMO_ACCOUNTS``: an administrador and an oficial with passwords the
+  sign-in screen shows), so that ``make run`` opens on a sign-in anyone can pass.
 * The e.firma comes from ``signing.demo_pki``. ``ocsp_url`` is empty in the file (revocation is
   not checked); while :class:`DemoBackend` runs, a local responder for the demo authority gives
   the unlock and every seal a real, verified "vigente" answer, offline.
@@ -43,7 +45,8 @@ from pathlib import Path
 import platformdirs
 
 from mailroom.config import CONFIG_FILE, ENV_PREFIX, Settings, load_settings
-from mailroom.errors import OficialiaError
+from mailroom.errors import InvalidInput, OficialiaError
+from mailroom.permissions import Actor, Seat
 from mailroom.store import Store
 from signing.demo_pki import DemoOcspResponder, DemoPki, create_demo_pki
 
@@ -68,6 +71,26 @@ SERVER_MISSING = (
     "sincronización de prueba (instale el extra con pip install -e '.[server]'). Los escritos "
     "quedan pendientes de sincronizar."
 )
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    user_name: str
+    full_name: str
+    role: str
+    password: str  # shown on the demo's sign-in screen: this is a demonstration
+
+    @property
+    def actor(self) -> Actor:
+        """The account as the one acting (tests and benches that start the app signed in)."""
+        return Actor(self.user_name, self.full_name, "cuenta", role=self.role)  # type: ignore[arg-type]
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin.demo", "Rosa Méndez Luna", "administrador", "tinta verde sobre papel"),
+    DemoAccount("oficial.demo", "Javier Ortiz Paredes", "oficial", "sello de goma azul"),
+)
+"""Made when the demo's store has no account; the first is its administrator."""
 
 
 class DemoProfileError(OficialiaError):
@@ -116,6 +139,7 @@ def prepare_demo_profile(data_dir: Path | None = None) -> DemoProfile:
             "Revise que esa carpeta se pueda escribir o elija otra con --data-dir.",
             path=folder,
         ) from error
+    _create_demo_accounts(folder)
     server = server_extra_installed()
     return DemoProfile(
         data_dir=folder,
@@ -126,6 +150,29 @@ def prepare_demo_profile(data_dir: Path | None = None) -> DemoProfile:
         server_available=server,
         notes=() if server else (SERVER_MISSING,),
     )
+
+
+def _create_demo_accounts(folder: Path) -> None:
+    from mailroom.accounts import Accounts
+
+    # A seat of its own: the settings handed back in the profile start with nobody in theirs.
+    settings = dataclasses.replace(load_settings(folder), seat=Seat())
+    with Store(folder) as store:
+        accounts = Accounts(store, settings)
+        if accounts.has_accounts():
+            return
+        try:
+            for demo in DEMO_ACCOUNTS:
+                account = accounts.create(
+                    demo.user_name,
+                    full_name=demo.full_name,
+                    role=demo.role,
+                    password=demo.password,
+                )
+                if settings.seat.actor is None:  # the administrator makes the next one
+                    settings.seat.sit(accounts.actor(account))
+        except InvalidInput:
+            pass  # made meanwhile by the other app starting on this folder (the kiosk's demo)
 
 
 def server_extra_installed() -> bool:

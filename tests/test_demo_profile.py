@@ -25,6 +25,7 @@ import pytest
 from mailroom.acuses import AcuseService
 from mailroom.config import load_settings
 from mailroom.demo_profile import (
+    DEMO_ACCOUNTS,
     SERVER_MISSING,
     DemoBackend,
     DemoBackendFailed,
@@ -52,7 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def profile(tmp_path: Path) -> DemoProfile:
-    return prepare_demo_profile(tmp_path / "demo")
+    """The demo profile with its administrator signed in (its settings' seat)."""
+    prepared = prepare_demo_profile(tmp_path / "demo")
+    prepared.settings.seat.sit(DEMO_ACCOUNTS[0].actor)
+    return prepared
 
 
 def register(store: Store, profile: DemoProfile, subject: str = "Solicitud de constancia") -> str:

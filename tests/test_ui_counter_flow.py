@@ -19,11 +19,18 @@ pytest.importorskip("uvicorn", reason="el servidor de referencia necesita el ext
 from PySide6.QtCore import Qt  # noqa: E402
 
 from mailroom.config import load_settings  # noqa: E402
-from mailroom.demo_profile import DemoBackend, DemoProfile, prepare_demo_profile  # noqa: E402
+from mailroom.demo_profile import (  # noqa: E402
+    DEMO_ACCOUNTS,
+    DemoBackend,
+    DemoProfile,
+    prepare_demo_profile,
+)
 from mailroom.filing_detail import FilingDetailService  # noqa: E402
+from mailroom.store import Store  # noqa: E402
 from mailroom.ui.app import RunningApp, build_app  # noqa: E402
 from mailroom.ui.inbox_model import Column  # noqa: E402
 from mailroom.workstation import CounterOutcome  # noqa: E402
+from tests.accounts_helpers import administrator  # noqa: E402
 from tests.test_ui_filing_form import fill_required  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
@@ -43,7 +50,10 @@ def backend(profile: DemoProfile) -> Iterator[DemoBackend]:
 
 
 def open_app(qtbot, profile: DemoProfile, backend: DemoBackend) -> RunningApp:  # type: ignore[no-untyped-def]
-    running = build_app(load_settings(profile.data_dir), backend_url=backend.url)
+    # The demo's administrator: the one who may open the office e.firma.
+    running = build_app(
+        load_settings(profile.data_dir), backend_url=backend.url, actor=DEMO_ACCOUNTS[0].actor
+    )
     running.window.resize(1366, 768)
     running.window.show()
     qtbot.waitExposed(running.window)
@@ -140,7 +150,9 @@ def _cell(running: RunningApp, column: Column) -> object:
 def test_registrar_with_nothing_filled_says_what_is_missing_and_registers_nothing(
     qtbot, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    running = build_app(settings, start_background=False)
+    with Store(settings.data_dir) as store:
+        actor = administrator(store, settings).seat.actor
+    running = build_app(settings, start_background=False, actor=actor)
     try:
         intake = running.window.intake
         running.window.show()

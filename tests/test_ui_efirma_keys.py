@@ -15,7 +15,10 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget  # noqa: E402
 
 from mailroom.config import Settings, load_settings  # noqa: E402
+from mailroom.permissions import Actor  # noqa: E402
+from mailroom.store import Store  # noqa: E402
 from mailroom.ui.app import RunningApp, build_app  # noqa: E402
+from tests.accounts_helpers import administrator  # noqa: E402
 from tests.sat_pki import SatPki  # noqa: E402
 
 OPEN_TIMEOUT = 20_000
@@ -34,7 +37,7 @@ def pki_settings(tmp_path: Path, sat_pki: SatPki) -> Settings:
 
 @pytest.fixture
 def running(qtbot, pki_settings: Settings) -> Iterator[RunningApp]:  # type: ignore[no-untyped-def]
-    app = build_app(pki_settings, start_background=False)
+    app = build_app(pki_settings, start_background=False, actor=signed_in(pki_settings))
     app.window.resize(1366, 768)
     app.window.show()
     qtbot.waitExposed(app.window)
@@ -42,6 +45,12 @@ def running(qtbot, pki_settings: Settings) -> Iterator[RunningApp]:  # type: ign
     for dialog in visible_file_dialogs():
         dialog.close()
     app.close()
+
+
+def signed_in(settings: Settings) -> Actor | None:
+    """The office's administrator (who may open the office e.firma), signed in from the start."""
+    with Store(settings.data_dir) as store:
+        return administrator(store, settings).seat.actor
 
 
 def visible_file_dialogs() -> list[QFileDialog]:
@@ -153,7 +162,7 @@ def test_warnings_of_an_opened_efirma_stay_in_sight_after_the_dialog_goes(
 ) -> None:  # type: ignore[no-untyped-def]
     # No test roots trusted: the e.firma opens, with a warning that its authority is unknown.
     untrusted = load_settings(tmp_path / "otra", clerk="ventanilla1", ocsp_url="")
-    running = build_app(untrusted, start_background=False)
+    running = build_app(untrusted, start_background=False, actor=signed_in(untrusted))
     try:
         running.window.show()
         qtbot.waitExposed(running.window)

@@ -145,11 +145,14 @@ def test_a_folder_that_is_gone_is_not_offered(
 
 
 def test_in_the_demo_it_opens_in_the_samples_folder(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from mailroom.demo_profile import prepare_demo_profile
+    from mailroom.demo_profile import DEMO_ACCOUNTS, prepare_demo_profile
 
     profile = prepare_demo_profile(tmp_path / "demo")
     running = build_app(
-        load_settings(profile.data_dir), start_background=False, samples_dir=profile.samples_dir
+        load_settings(profile.data_dir),
+        start_background=False,
+        samples_dir=profile.samples_dir,
+        actor=DEMO_ACCOUNTS[1].actor,
     )
     try:
         running.window.show()

@@ -6,7 +6,6 @@ reprints through the screen, each in the history; refusals shown in Spanish, not
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -17,6 +16,7 @@ from mailroom.store import Store
 from mailroom.ui.filing_detail import FilingDetail
 from mailroom.ui.tasks import TaskRunner
 from tests import test_ui_acuse_view as acuse_tests
+from tests.accounts_helpers import seated
 from tests.test_ui_acuse_view import register_sample, sealed_acuse
 
 # The acuse preview's fixtures: settings trusting the test PKI, their store, the task helper.
@@ -111,8 +111,9 @@ def test_routing_and_status_changes_go_to_the_history_and_illegal_ones_change_no
     qtbot, runner, pki_store, pki_settings, clock
 ) -> None:  # type: ignore[no-untyped-def]
     folio = register_sample(pki_store, pki_settings, clock)
-    detail = opened(qtbot, runner, pki_store, pki_settings, folio)
-    assert detail.cancel_button.toolTip().startswith("Solo un supervisor puede cancelar")
+    clerk_settings = seated(pki_store, pki_settings, "oficial", "ventanilla1")
+    detail = opened(qtbot, runner, pki_store, clerk_settings, folio)
+    assert detail.cancel_button.toolTip().startswith("Solo un supervisor o un administrador")
 
     detail.open_route_dialog()
     dialog = detail.dialog
@@ -160,15 +161,18 @@ def test_cancel_is_for_supervisors_with_a_reason_and_freezes_the_filing(
     qtbot, runner, pki_store, pki_settings, clock
 ) -> None:  # type: ignore[no-untyped-def]
     folio = register_sample(pki_store, pki_settings, clock)
-    clerk = opened(qtbot, runner, pki_store, pki_settings, folio)
+    clerk_settings = seated(pki_store, pki_settings, "oficial", "ana.ruiz")
+    supervisor_settings = seated(pki_store, pki_settings, "supervisor", "jefa")
+    clerk = opened(qtbot, runner, pki_store, clerk_settings, folio)
     assert not clerk.cancel_button.isEnabled()
     before = event_count(pki_store)
     with qtbot.waitSignal(clerk.action_failed, timeout=10_000):
         clerk.cancel_filing("Presentado por error")
-    assert clerk.message_label.text().startswith("Solo un supervisor puede cancelar un escrito")
+    assert clerk.message_label.text().startswith(
+        "La cuenta «ana.ruiz» (oficial) no puede cancelar escritos"
+    )
     assert event_count(pki_store) == before
 
-    supervisor_settings = replace(pki_settings, supervisors="jefa, ventanilla1")
     supervisor = opened(qtbot, runner, pki_store, supervisor_settings, folio)
     assert supervisor.cancel_button.isEnabled()
     supervisor.open_cancel_dialog()

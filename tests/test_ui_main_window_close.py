@@ -14,14 +14,18 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from mailroom.config import Settings  # noqa: E402
+from mailroom.store import Store  # noqa: E402
 from mailroom.ui.app import RunningApp, build_app  # noqa: E402
+from tests.accounts_helpers import administrator  # noqa: E402
 
 JPEG = Path(__file__).resolve().parents[1] / "resources" / "samples" / "solicitud.jpg"
 
 
 @pytest.fixture
 def running(qtbot, settings: Settings) -> Iterator[RunningApp]:  # type: ignore[no-untyped-def]
-    app = build_app(settings, start_background=False)
+    with Store(settings.data_dir) as store:
+        actor = administrator(store, settings).seat.actor
+    app = build_app(settings, start_background=False, actor=actor)
     app.window.show()
     qtbot.waitExposed(app.window)
     yield app

@@ -4,7 +4,7 @@ citizen who asks for it (``mailroom.privacy_pdf``, painted by ``PdfPrintJob``)."
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +28,66 @@ ERROR_STYLE = "color: #b71c1c;"
 DONE_STYLE = "color: #1b5e20;"
 
 
+class NoticePrinter(QObject):
+    """Prints the full notice in force for a citizen who asks for it: the system print dialog
+    (non-blocking), then the PDF rendered off the GUI thread and painted by ``PdfPrintJob``.
+    At the counter anyone signed in may; the notice is public."""
+
+    started = Signal()
+    printed = Signal(str)  # the printer's name or output file
+    failed = Signal(str)
+
+    def __init__(self, settings: Settings, runner: TaskRunner, parent: QObject) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.runner = runner
+        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.print_dialog: QPrintDialog | None = None
+        self._job: PdfPrintJob | None = None
+
+    def ask(self, parent: QWidget) -> None:
+        if self._job is not None:
+            return
+        if self.print_dialog is None:
+            self.print_dialog = QPrintDialog(self.printer, parent)
+            self.print_dialog.setWindowTitle(self.tr("Imprimir el aviso de privacidad"))
+            self.print_dialog.accepted.connect(lambda: self.print_to(self.printer))
+        QDialog.open(self.print_dialog)  # QPrintDialog.open() only binds the (receiver, slot) form
+
+    def print_to(self, printer: QPrinter) -> None:
+        if self._job is not None:
+            return
+        settings = self.settings
+        self.started.emit()
+
+        def op(context: TaskContext) -> bytes:
+            return render_notice(notice_in_force(settings), settings.office_name)
+
+        def rendered(pdf: bytes) -> None:
+            self._job = PdfPrintJob(self.runner, printer, pdf, self)
+            self._job.finished.connect(self._finished)
+            self._job.failed.connect(self._failed)
+            self._job.start()
+
+        self.runner.run(
+            op,
+            name="preparar_aviso",
+            on_success=rendered,
+            on_failure=lambda error: self._failed(error.message),
+            owner=self,
+        )
+
+    @Slot(str)
+    def _finished(self, target: str) -> None:
+        self._job = None
+        self.printed.emit(target)
+
+    @Slot(str)
+    def _failed(self, message: str) -> None:
+        self._job = None
+        self.failed.emit(message)
+
+
 class PrivacyTab(QWidget):
     loaded = Signal(object)  # PrivacyNotice in force
     saved = Signal(object)  # PrivacyNotice saved
@@ -42,9 +102,10 @@ class PrivacyTab(QWidget):
         self.settings = settings
         self.runner = runner
         self.notice: PrivacyNotice | None = None
-        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        self.print_dialog: QPrintDialog | None = None
-        self._job: PdfPrintJob | None = None
+        self.notice_printer = NoticePrinter(settings, runner, self)
+        self.notice_printer.started.connect(self._printing)
+        self.notice_printer.printed.connect(self._printed)
+        self.notice_printer.failed.connect(self._print_failed)
         hint = QLabel(
             self.tr(
                 "El simplificado se muestra en el quiosco antes de pedir cualquier dato; el "
@@ -126,45 +187,25 @@ class PrivacyTab(QWidget):
     @Slot()
     def print_notice(self) -> None:
         """The system print dialog (non-blocking); printing starts when it is accepted."""
-        if self._job is not None:
-            return
-        if self.print_dialog is None:
-            self.print_dialog = QPrintDialog(self.printer, self)
-            self.print_dialog.setWindowTitle(self.tr("Imprimir el aviso de privacidad"))
-            self.print_dialog.accepted.connect(lambda: self.print_to(self.printer))
-        QDialog.open(self.print_dialog)  # QPrintDialog.open() only binds the (receiver, slot) form
+        self.notice_printer.ask(self)
 
     def print_to(self, printer: QPrinter) -> None:
         """Print the notice in force (what was saved, not unsaved edits) on ``printer``."""
-        if self._job is not None:
-            return
-        settings = self.settings
+        self.notice_printer.print_to(printer)
+
+    @Slot()
+    def _printing(self) -> None:
         self._enable(False)
         self._say(self.tr("Imprimiendo…"), DONE_STYLE)
 
-        def op(context: TaskContext) -> bytes:
-            return render_notice(notice_in_force(settings), settings.office_name)
-
-        def rendered(pdf: bytes) -> None:
-            self._job = PdfPrintJob(self.runner, printer, pdf, self)
-            self._job.finished.connect(self._printed)
-            self._job.failed.connect(self._print_failed)
-            self._job.start()
-
-        self.runner.run(
-            op, name="preparar_aviso", on_success=rendered, on_failure=self._failed, owner=self
-        )
-
     @Slot(str)
     def _printed(self, target: str) -> None:
-        self._job = None
         self._enable(True)
         self._say(self.tr("Aviso enviado a {0}.").format(target), DONE_STYLE)
         self.printed.emit(target)
 
     @Slot(str)
     def _print_failed(self, message: str) -> None:
-        self._job = None
         self._enable(True)
         self._say(message, ERROR_STYLE)
         self.failed.emit(message)

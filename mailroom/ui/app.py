@@ -7,6 +7,10 @@ the frame has been painted the modules are imported on a background thread while
 runs, then the screens are built on the GUI thread. ``build_app`` does the same synchronously,
 for tests, ``bench/ui.py`` and ``make screenshots``, which want the finished window without
 entering the event loop.
+
+The window opens on the sign-in (or, with no account yet, on the first administrator's form).
+``actor`` starts it signed in instead, as that account: for tests and benches that sign in
+through ``mailroom.accounts`` themselves, never for the office's app.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from mailroom.ui.shell import application
 
 if TYPE_CHECKING:
     from mailroom.efirma_unlock import UnlockedEfirma
+    from mailroom.permissions import Actor
     from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
+    from mailroom.ui.shift import Shift
     from mailroom.ui.tasks import TaskContext, TaskRunner
     from mailroom.workstation import Workstation
 
@@ -45,6 +51,8 @@ GUI_SWITCH_INTERVAL = 0.001
 
 STARTUP_MODULES = (
     "mailroom.workstation",
+    "mailroom.accounts",
+    "mailroom.ui.shift",
     "mailroom.efirma_unlock",
     "mailroom.ui.efirma",
     "mailroom.ui.intake_screen",
@@ -52,6 +60,7 @@ STARTUP_MODULES = (
     "mailroom.ui.filing_detail",
     "mailroom.ui.libro_view",
     "mailroom.ui.sync_panel",
+    "mailroom.ui.admin",
 )
 """What ``populate`` needs, imported off the GUI thread while the window's frame shows."""
 
@@ -77,6 +86,7 @@ class RunningApp:
     runner: TaskRunner
     session: EfirmaSession
     watcher: ActivityWatcher
+    shift: Shift
 
     def close(self) -> None:
         # The watcher filters every event of the whole application in Python; one left behind
@@ -95,12 +105,16 @@ def build_app(
     efirma_hint: EfirmaHint | None = None,
     start_background: bool = True,
     samples_dir: Path | None = None,
+    actor: Actor | None = None,
 ) -> RunningApp:
     """The finished app, built synchronously (the window is not shown). ``samples_dir``: the
-    demo's sample files, where «Agregar archivo…» starts until the clerk chooses a folder."""
+    demo's sample files, where «Agregar archivo…» starts until the clerk chooses a folder.
+    ``actor``: signed in from the start (see the module)."""
     application()
     window = MainWindow(settings)
-    return _populate(window, settings, backend_url, efirma_hint, samples_dir, start_background)
+    return _populate(
+        window, settings, backend_url, efirma_hint, samples_dir, start_background, actor
+    )
 
 
 def _populate(
@@ -110,9 +124,13 @@ def _populate(
     efirma_hint: EfirmaHint | None,
     samples_dir: Path | None,
     start_background: bool,
+    actor: Actor | None = None,
 ) -> RunningApp:
+    from mailroom.accounts import Accounts
     from mailroom.ui.efirma import ActivityWatcher, EfirmaSession
     from mailroom.ui.preferences import Preferences
+    from mailroom.ui.shift import Shift
+    from mailroom.ui.sign_in import SignInScreen
     from mailroom.ui.tasks import TaskRunner
     from mailroom.workstation import Workstation
 
@@ -128,17 +146,47 @@ def _populate(
     pool.setMaxThreadCount(MAX_BACKGROUND_THREADS)
     runner = TaskRunner(pool)
     session = EfirmaSession(idle_minutes=settings.efirma_idle_minutes)
-    watcher = ActivityWatcher(session)
+    # The Workstation's own settings: their seat is the one its services read.
+    accounts = Accounts(workstation.store, workstation.settings)
+    shift = Shift(accounts, workstation.settings.seat, runner, settings.session_idle_minutes)
+    watcher = ActivityWatcher(session, shift)
     app.installEventFilter(watcher)
     opener = functools.partial(_open_efirma, settings=settings, workstation=workstation)
     preferences = Preferences(settings.data_dir, first_import_folder=samples_dir)
-    window.populate(workstation, runner, session, opener, preferences)
+    sign_in = SignInScreen(accounts, runner, demo_accounts=_demo_accounts(settings))
+    window.populate(workstation, runner, session, opener, preferences, shift, sign_in)
     if efirma_hint is not None:
         window.prefill_efirma(efirma_hint.cer, efirma_hint.key, efirma_hint.note)
+    if actor is not None:
+        shift.sit(actor)
+    else:
+        window.cover.start(first_run=not accounts.has_accounts())
     if start_background:
         workstation.start()
         runner.run(_warming(workstation), name="preparar_sellado")
-    return RunningApp(app, window, workstation, runner, session, watcher)
+    return RunningApp(app, window, workstation, runner, session, watcher, shift)
+
+
+def _demo_accounts(settings: Settings) -> tuple[Any, ...]:
+    """The demo's accounts and passwords, shown on its sign-in screen (never in an office)."""
+    if not settings.demo_mode:
+        return ()
+    from mailroom.demo_profile import DEMO_ACCOUNTS
+
+    return DEMO_ACCOUNTS
+
+
+def _offer_efirma_once_signed_in(window: MainWindow, shift: Shift) -> None:
+    """The demo's e.firma dialog, opened for the first person signed in who may open it."""
+
+    def seated(actor: Actor) -> None:
+        from mailroom.permissions import Action, allowed
+
+        if allowed(actor, Action.EFIRMA_OFICINA):
+            shift.seated.disconnect(seated)
+            window.open_efirma_dialog()
+
+    shift.seated.connect(seated)
 
 
 def _warming(workstation: Workstation) -> Any:
@@ -203,6 +251,7 @@ def run_app(
     backend_url: str | None = None,
     efirma_hint: EfirmaHint | None = None,
     samples_dir: Path | None = None,
+    actor: Actor | None = None,
 ) -> int:
     """``oficialia mailroom``: the window at once, its screens once loaded (see the module)."""
     app = application()
@@ -211,14 +260,14 @@ def run_app(
     window.show()
 
     def build() -> RunningApp:
-        running = _populate(window, settings, backend_url, efirma_hint, samples_dir, True)
+        running = _populate(window, settings, backend_url, efirma_hint, samples_dir, True, actor)
         # Everything built at start-up lives for the whole shift: freezing it keeps the full
         # collections that run while the clerk scrolls from walking it (measured: 46-118 ms
         # pauses of the GUI thread without this, see tests/test_ui_inbox.py).
         gc.collect()
         gc.freeze()
         if efirma_hint is not None:
-            window.open_efirma_dialog()
+            _offer_efirma_once_signed_in(window, running.shift)
         return running
 
     startup = _Startup(window, build)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -102,20 +103,31 @@ class EfirmaSession(QObject):
         self.locked.emit(reason)
 
 
+class Attentive(Protocol):
+    """What counts down to a lock and starts again when the clerk does something."""
+
+    def note_activity(self) -> None: ...
+
+
 class ActivityWatcher(QObject):
-    """Reports the clerk's input to the session: install it on the application
-    (``app.installEventFilter(watcher)``) and every key press, click or wheel turn in any window
-    restarts the inactivity countdown. It only watches; no event is consumed."""
+    """Reports the clerk's input to the e.firma session and to anything else that locks on
+    inactivity (the shift): install it on the application (``app.installEventFilter(watcher)``)
+    and every key press, click or wheel turn in any window restarts their countdowns. One filter
+    for all of them: each filter on the application is Python code run for every event. It only
+    watches; no event is consumed."""
 
     ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
 
-    def __init__(self, session: EfirmaSession, parent: QObject | None = None) -> None:
+    def __init__(
+        self, session: EfirmaSession, *others: Attentive, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
-        self._session = session
+        self._listeners: tuple[Attentive, ...] = (session, *others)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in self.ACTIVITY:
-            self._session.note_activity()
+            for listener in self._listeners:
+                listener.note_activity()
         return False
 
 

@@ -36,6 +36,7 @@ from mailroom.config import Settings
 from mailroom.errors import OficialiaError
 from mailroom.filing_detail import FilingDetailData, FilingDetailService, PageText, SignatureSummary
 from mailroom.models import Addressee, AreaRole, FilingStatus, OcrStatus
+from mailroom.permissions import Action, acting, allowed
 from mailroom.routing import LIFECYCLE, ROLE_LABELS, RoutingService, next_status, status_label
 from mailroom.store import Store
 from mailroom.ui.acuse_view import INVALID_STYLE, SEALED_STYLE, AcusePreview, SealCheckPanel
@@ -193,6 +194,8 @@ class FilingDetail(QWidget):
         )
         if not same_filing or self.pages.page_count != len(data.pages):
             self.pages.set_pages(data.pages)
+        if data.documents_notice and not same_filing:
+            self.message_label.setText(data.documents_notice)  # purged: say why no pages show
         self._show_texts(data)
         self._show_acuse(data)
         self._show_history(data)
@@ -260,15 +263,20 @@ class FilingDetail(QWidget):
         self.route_button.setEnabled(open_filing)
         self.status_button.setEnabled(status is not None and next_status(status) is not None)
         self.reprint_button.setEnabled(self.data is not None and self.data.acuse is not None)
-        supervisor = self.settings.clerk_is_supervisor
-        self.cancel_button.setEnabled(open_filing and supervisor)
-        if not supervisor:
-            tip = self.tr("Solo un supervisor puede cancelar un escrito (ajuste supervisors).")
+        # A courtesy: the routing service refuses anyone else anyway.
+        may_cancel = allowed(acting(self.settings), Action.CANCELAR)
+        self.cancel_button.setEnabled(open_filing and may_cancel)
+        if not may_cancel:
+            tip = self.tr("Solo un supervisor o un administrador puede cancelar un escrito.")
         elif status is FilingStatus.CANCELADA:
             tip = self.tr("El escrito ya está cancelado.")
         else:
             tip = self.tr("Cancelar el escrito indicando el motivo")
         self.cancel_button.setToolTip(tip)
+
+    def refresh_permissions(self) -> None:
+        """Someone else signed in: the buttons follow what that person may do."""
+        self._enable_actions()
 
     def route_to(self, addressees: list[Addressee], note: str = "") -> None:
         self._act("turnar", self.routing.route, addressees, note)

@@ -4,6 +4,11 @@ The window only arranges screens and routes the counter's shortcuts to them; eac
 the Qt-free services of the ``Workstation`` through the one task helper. Background state (OCR
 queue, sync) is polled off the GUI thread every few seconds rather than pushed from worker
 threads: a worker never touches a widget, and a poll costs one small read.
+
+Nobody works at it without signing in (``mailroom.ui.shift``): while the counter is locked or
+nobody is signed in, the tabs are covered, the sync panel hidden, the open dialogs closed and the
+menus' actions off. Each person has a Recepción screen of their own: what one left half typed
+stays with them, hidden, and the next person gets an empty one.
 """
 
 from __future__ import annotations
@@ -24,9 +29,14 @@ if TYPE_CHECKING:  # the screens and services are imported by populate(), after 
     from mailroom.config import Settings
     from mailroom.efirma_unlock import UnlockedEfirma
     from mailroom.errors import OficialiaError
+    from mailroom.permissions import Actor
+    from mailroom.ui.admin_privacy import NoticePrinter
     from mailroom.ui.efirma import EfirmaDialog, EfirmaOpener, EfirmaSession
+    from mailroom.ui.intake_screen import IntakeScreen
     from mailroom.ui.preferences import Preferences
     from mailroom.ui.settings_dialog import SettingsDialog
+    from mailroom.ui.shift import Shift
+    from mailroom.ui.sign_in import SignInScreen
     from mailroom.ui.tasks import TaskContext, TaskRunner
     from mailroom.workstation import BackgroundStatus, Workstation
 
@@ -75,6 +85,7 @@ class MainWindow(QMainWindow):
         self.ready = False
         self._efirma_dialog: EfirmaDialog | None = None
         self._settings_dialog: SettingsDialog | None = None
+        self._notice_printer: NoticePrinter | None = None
         self.setWindowTitle(self.tr("Oficialía de Partes — {0}").format(settings.office_name))
         opening = _OpeningFrame(self.tr("Abriendo la Oficialía de Partes…"), self)
         opening.painted.connect(self.opening_painted)
@@ -87,43 +98,70 @@ class MainWindow(QMainWindow):
         session: EfirmaSession,
         opener: EfirmaOpener,
         preferences: Preferences,
+        shift: Shift,
+        sign_in: SignInScreen,
     ) -> None:
+        import functools
+
         from PySide6.QtWidgets import QTabWidget
 
+        from mailroom.permissions import Action, reader_for
         from mailroom.ui.filing_detail import FilingDetail
         from mailroom.ui.inbox import InboxWidget
-        from mailroom.ui.intake_screen import IntakeScreen
         from mailroom.ui.libro_view import LibroView
+        from mailroom.ui.shift import PersonalScreens, ShiftCover
         from mailroom.ui.sync_panel import SyncPanel
 
         self.workstation = workstation
         self.runner = runner
         self.session = session
+        self.shift = shift
         self._opener = opener
+        self._preferences = preferences
         settings = workstation.settings
-        self.intake = IntakeScreen(
-            workstation, runner, session, parent=self, preferences=preferences
-        )
-        self.inbox = InboxWidget(runner, workstation.store.reader, parent=self)
+        # The inbox shows citizens' data: each of its reads checks the one signed in may search.
+        reader = functools.partial(reader_for, workstation.store, settings, Action.BUSCAR)
+        self.inbox = InboxWidget(runner, reader, parent=self)
         self.libro = LibroView(runner, workstation.store, settings, parent=self)
         self.detail = FilingDetail(runner, workstation.store, settings, parent=self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.intake, self.tr("&Recepción"))
+        self.intakes = PersonalScreens(self.tabs, self._new_intake, self.tr("&Recepción"))
         self.tabs.addTab(self.inbox, self.tr("&Bandeja"))
         self.tabs.addTab(self.detail, self.tr("&Escrito"))
         self.tabs.addTab(self.libro, self.tr("&Libro de registro"))
-        self.setCentralWidget(self.tabs)
+        self.cover = ShiftCover(shift, self.tabs, sign_in, self)
+        self.setCentralWidget(self.cover)
         self.sync_panel = SyncPanel(workstation.sync, runner, parent=self)
         self._build_sync_dock()
         self._build_status_bar()
         self._build_actions()
-        self.intake.filing_registered.connect(self._filing_registered)
         self.inbox.filing_opened.connect(self.open_filing)
         self.session.unlocked.connect(self._efirma_opened)
         self.session.unlocked.connect(self._seal_pending)
         self.sync_panel.sync_finished.connect(self._sync_finished)
+        shift.seated.connect(self._seated)
+        shift.covered.connect(self._covered)
+        self._covered()  # until someone signs in
         self._start_polling()
         self.ready = True
+
+    @property
+    def intake(self) -> IntakeScreen:
+        """The Recepción screen of the person signed in (or the one the next will get)."""
+        return self.intakes.current
+
+    def _new_intake(self) -> IntakeScreen:
+        from mailroom.ui.intake_screen import IntakeScreen
+
+        screen = IntakeScreen(
+            self.workstation,
+            self.runner,
+            self.session,
+            parent=self,
+            preferences=self._preferences,
+        )
+        screen.filing_registered.connect(self._filing_registered)
+        return screen
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -148,7 +186,10 @@ class MainWindow(QMainWindow):
         self.sealing_indicator = SealingIndicator(self.session, self)
         self.ocr_label = QLabel(self)
         self.ocr_label.setObjectName("estadoOcr")
+        self.shift_label = QLabel(self)
+        self.shift_label.setObjectName("sesionActual")
         bar = self.statusBar()
+        bar.addPermanentWidget(self.shift_label)
         bar.addPermanentWidget(self.ocr_label)
         bar.addPermanentWidget(self.sealing_indicator)
 
@@ -163,7 +204,7 @@ class MainWindow(QMainWindow):
             counter, self.tr("&Agregar archivo…"), "Ctrl+O", self.add_file
         )
         self.register_action = self._action(
-            counter, self.tr("&Registrar"), "Ctrl+Return", self.intake.register
+            counter, self.tr("&Registrar"), "Ctrl+Return", self.register
         )
         self.print_action = self._action(
             counter, self.tr("&Imprimir acuse"), QKeySequence.StandardKey.Print, self.print_acuse
@@ -171,19 +212,47 @@ class MainWindow(QMainWindow):
         self.search_action = self._action(
             counter, self.tr("&Buscar"), QKeySequence.StandardKey.Find, self.focus_search
         )
+        self.notice_action = self._action(
+            counter, self.tr("Imprimir el a&viso de privacidad…"), "", self.print_notice
+        )
         counter.addSeparator()
+        self.lock_action = self._action(counter, self.tr("&Bloquear"), "Ctrl+L", self.shift.lock)
+        self.sign_out_action = self._action(
+            counter, self.tr("C&errar sesión"), "Ctrl+Shift+Q", self.sign_out
+        )
         self._action(counter, self.tr("&Salir"), QKeySequence.StandardKey.Quit, self.close)
         efirma = self.menuBar().addMenu(self.tr("e.&firma"))
         self.unlock_action = self._action(
             efirma, self.tr("&Abrir e.firma…"), "Ctrl+Shift+E", self.open_efirma_dialog
         )
-        self._action(efirma, self.tr("&Cerrar e.firma"), "Ctrl+Shift+L", self.session.lock)
+        self.close_efirma_action = self._action(
+            efirma, self.tr("&Cerrar e.firma"), "Ctrl+Shift+L", self.session.lock
+        )
         tools = self.menuBar().addMenu(self.tr("&Herramientas"))
         self.sync_action = self._action(
             tools, self.tr("&Sincronizar ahora"), "F5", self.sync_panel.sync_now
         )
         self.settings_action = self._action(
             tools, self.tr("&Configuración…"), "Ctrl+,", self.open_settings
+        )
+        self.admin_action = self._action(
+            tools, self.tr("&Administración…"), "Ctrl+Shift+A", self.open_admin
+        )
+        # What only someone signed in may do; «Salir» stays.
+        self._working_actions = (
+            self.new_action,
+            self.add_file_action,
+            self.register_action,
+            self.print_action,
+            self.search_action,
+            self.notice_action,
+            self.lock_action,
+            self.sign_out_action,
+            self.unlock_action,
+            self.close_efirma_action,
+            self.sync_action,
+            self.settings_action,
+            self.admin_action,
         )
 
     def _action(self, menu, text: str, shortcut, slot) -> QAction:  # type: ignore[no-untyped-def]
@@ -197,26 +266,87 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    # -- the shift ---------------------------------------------------------------------------
+
+    @Slot(object)
+    def _seated(self, actor: Actor) -> None:
+        """Someone signed in or came back: their own Recepción screen, their permissions."""
+        from mailroom.permissions import Action, allowed
+        from mailroom.ui.admin import may_administer
+
+        self.intakes.show_for(actor.name)
+        for action in self._working_actions:
+            action.setEnabled(True)
+        self.unlock_action.setVisible(allowed(actor, Action.EFIRMA_OFICINA))
+        self.settings_action.setVisible(allowed(actor, Action.AJUSTES))
+        self.admin_action.setVisible(may_administer(self.workstation.settings))
+        self.detail.refresh_permissions()
+        self.sync_dock.show()
+        self.shift_label.setText(
+            self.tr("Sesión: {0} ({1})").format(actor.full_name, actor.role or actor.kind)
+        )
+        self.inbox.apply()
+
+    @Slot()
+    def _covered(self) -> None:
+        """Locked, or nobody signed in: nothing of the counter can be seen or done."""
+        from PySide6.QtWidgets import QDialog
+
+        for action in self._working_actions:
+            action.setEnabled(False)
+        self.sync_dock.hide()
+        if self._efirma_dialog is not None:
+            self._efirma_dialog.password_edit.clear()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        actor = self.shift.actor
+        if actor is not None and self.shift.is_locked:
+            self.shift_label.setText(self.tr("Bloqueado: {0}").format(actor.full_name))
+        else:
+            self.shift_label.setText(self.tr("Sin sesión"))
+
+    @Slot()
+    def sign_out(self) -> None:
+        """«Cerrar sesión»: the person's unsaved form stays theirs for when they come back."""
+        self.shift.sign_out()
+
     # -- the counter's actions ---------------------------------------------------------------
+
+    # Each checks the shift: called directly (not from its disabled action), it must not act
+    # on a covered counter either.
+
+    @Slot()
+    def register(self) -> None:
+        if self.shift.working:
+            self.intake.register()
 
     @Slot()
     def new_filing(self) -> None:
+        if not self.shift.working:
+            return
         self.tabs.setCurrentWidget(self.intake)
         self.intake.start_new()
 
     @Slot()
     def add_file(self) -> None:
+        if not self.shift.working:
+            return
         self.tabs.setCurrentWidget(self.intake)
         self.intake.add_file()
 
     @Slot()
     def focus_search(self) -> None:
+        if not self.shift.working:
+            return
         self.tabs.setCurrentWidget(self.inbox)
         self.inbox.search.setFocus()
         self.inbox.search.selectAll()
 
     @Slot()
     def print_acuse(self) -> None:
+        if not self.shift.working:
+            return
         if self.tabs.currentWidget() is self.detail:
             self.detail.print_acuse()
         else:
@@ -239,6 +369,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_efirma_dialog(self) -> None:
+        if not self.shift.working:
+            return
         dialog = self.efirma_dialog()
         dialog.show()
         dialog.raise_()
@@ -263,6 +395,32 @@ class MainWindow(QMainWindow):
             )
             self._settings_dialog.settings_saved.connect(self._settings_saved)
         self._settings_dialog.open()
+
+    @Slot()
+    def print_notice(self) -> None:
+        """The full privacy notice for a citizen who asks for it (anyone signed in)."""
+        if not self.shift.working:
+            return
+        if self._notice_printer is None:
+            from mailroom.ui.admin_privacy import NoticePrinter
+
+            self._notice_printer = NoticePrinter(self.workstation.settings, self.runner, self)
+            self._notice_printer.printed.connect(
+                lambda target: self.statusBar().showMessage(
+                    self.tr("Aviso de privacidad enviado a {0}.").format(target), 10_000
+                )
+            )
+            self._notice_printer.failed.connect(
+                lambda message: self.statusBar().showMessage(message, 15_000)
+            )
+        self._notice_printer.ask(self)
+
+    @Slot()
+    def open_admin(self) -> None:
+        from mailroom.ui.admin import open_admin
+
+        if self.shift.working:
+            open_admin(self, self.workstation, self.runner)
 
     @Slot(object)
     def _settings_saved(self, settings: object) -> None:
@@ -358,7 +516,7 @@ class MainWindow(QMainWindow):
         if not self.ready:  # closed while still opening: nothing to save or stop yet
             event.accept()
             return
-        if self.intake.has_unsaved_work():
+        if any(screen.has_unsaved_work() for screen in self.intakes.screens()):
             from PySide6.QtWidgets import QMessageBox
 
             answer = QMessageBox.question(
@@ -372,4 +530,5 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         self._sync_timer.stop()
         self.session.lock()
+        self.shift.sign_out()
         event.accept()

@@ -3,7 +3,8 @@
     python -m mailroom.ui.screenshots OUT_DIR [--only intake]
 
 Builds the real app on a fresh demo profile in a temporary folder (the demo e.firma, the
-reference backend on 127.0.0.1), drives it as a clerk would — add the sample scan, type an
+reference backend on 127.0.0.1), drives it as a clerk would — sign in as the demo's
+administrator (choosing a PIN on the way), add the sample scan, type an
 invalid CURP, register, search, synchronise with the server down — and saves ``window.grab()``
 of each screen. Every waiting is on the app's own state (thumbnails shown, page rendered, OCR
 done), polled through the event loop with a time limit; nothing sleeps.
@@ -26,7 +27,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 
 from mailroom.config import load_settings
-from mailroom.demo_profile import DemoBackend, DemoProfile, prepare_demo_profile
+from mailroom.demo_profile import DEMO_ACCOUNTS, DemoBackend, DemoProfile, prepare_demo_profile
 from mailroom.errors import OficialiaError
 from mailroom.ui.app import RunningApp, build_app
 from mailroom.ui.screen_check import (  # the names stay importable from here too
@@ -41,6 +42,7 @@ from mailroom.ui.screen_check import (  # the names stay importable from here to
 WIDTH, HEIGHT = 1366, 768
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 INVALID_CURP = "HEGT761003MDFRNN08"  # check digit off by one
+DEMO_PIN = "2580"
 SCREENS = ("recepcion", "formulario", "acuse", "bandeja", "sincronizacion", "escrito", "libro")
 
 
@@ -211,8 +213,23 @@ def open_app(profile: DemoProfile, backend_url: str | None) -> RunningApp:
     running.window.show()
     running.window.activateWindow()
     wait_until(running.window.isVisible, "la ventana")
+    sign_in(running)
     settle()
     return running
+
+
+def sign_in(running: RunningApp) -> None:
+    """The demo's administrator through the sign-in screen, as ``make run`` starts."""
+    screen, admin = running.window.cover.sign_in, DEMO_ACCOUNTS[0]
+    type_into(screen.user_edit, admin.user_name)
+    type_into(screen.password_edit, admin.password)
+    screen.submit()
+    wait_until(lambda: running.shift.working or screen.currentWidget() is screen.pin, "la sesión")
+    if not running.shift.working:
+        type_into(screen.pin_edit, DEMO_PIN)
+        type_into(screen.pin_repeat, DEMO_PIN)
+        screen.save_pin()
+        wait_until(lambda: running.shift.working, "el PIN elegido")
 
 
 def shoot(out_dir: Path, work_dir: Path, only: Sequence[str] = SCREENS) -> Shooter:
