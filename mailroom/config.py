@@ -94,12 +94,9 @@ class Settings:
 
     @property
     def supervisor_names(self) -> frozenset[str]:
-        """The login names in ``supervisors`` (comma-separated, spaces ignored)."""
+        """The login names in ``supervisors`` (comma-separated, spaces ignored): obsolete, each
+        becomes a supervisor account at the next start (``Accounts.adopt_supervisors``)."""
         return frozenset(name.strip() for name in self.supervisors.split(",") if name.strip())
-
-    @property
-    def clerk_is_supervisor(self) -> bool:
-        return self.clerk in self.supervisor_names
 
 
 SETTING_NAMES = tuple(

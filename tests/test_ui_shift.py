@@ -389,3 +389,37 @@ def test_the_demo_offers_its_two_accounts_on_the_sign_in(qtbot, tmp_path: Path) 
     with Store(again.data_dir) as store:
         names = [row[0] for row in store.reader().execute("SELECT user_name FROM accounts")]
     assert sorted(names) == ["admin.demo", "oficial.demo"]
+
+
+def test_a_supervisor_from_the_old_setting_sets_the_first_password_at_the_counter(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("getpass.getuser", lambda: "jefa.turno")
+    settings = load_settings(tmp_path / "datos", supervisors="jefa.turno, otro.jefe")
+    running = open_app(qtbot, settings)
+    try:
+        screen = running.window.cover.sign_in
+        # Someone else typing the other migrated name without a password is refused.
+        qtbot.keyClicks(screen.user_edit, "otro.jefe")
+        qtbot.keyClick(screen.password_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(
+            lambda: screen.credentials.message.text() == "Escriba su contraseña.", timeout=10_000
+        )
+        screen.user_edit.setText("jefa.turno")
+        qtbot.keyClick(screen.password_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: screen.currentWidget() is screen.new_password, timeout=10_000)
+        assert "venía del ajuste supervisors" in screen.new_password.note.text()
+        screen.new_edit.setText("la jefa del turno de la tarde")
+        screen.repeat_edit.setText("la jefa del turno de la tarde")
+        qtbot.mouseClick(screen.save_password_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: screen.currentWidget() is screen.pin, timeout=10_000)
+        screen.pin_edit.setText("5820")
+        screen.pin_repeat.setText("5820")
+        with qtbot.waitSignal(running.shift.seated, timeout=10_000):
+            qtbot.mouseClick(screen.save_pin_button, Qt.MouseButton.LeftButton)
+        assert running.window.shift_label.text() == "Sesión: jefa.turno (supervisor)"
+        accounts = Accounts(running.workstation.store, running.workstation.settings)
+        assert accounts.sign_in("jefa.turno", "la jefa del turno de la tarde").role == "supervisor"
+        assert accounts.needs_claim("otro.jefe")
+    finally:
+        running.close()

@@ -148,6 +148,8 @@ def _populate(
     session = EfirmaSession(idle_minutes=settings.efirma_idle_minutes)
     # The Workstation's own settings: their seat is the one its services read.
     accounts = Accounts(workstation.store, workstation.settings)
+    if settings.supervisor_names:  # the obsolete setting's users become accounts, once
+        accounts.adopt_supervisors(settings.supervisor_names)
     shift = Shift(accounts, workstation.settings.seat, runner, settings.session_idle_minutes)
     watcher = ActivityWatcher(session, shift)
     app.installEventFilter(watcher)
