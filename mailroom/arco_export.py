@@ -19,6 +19,7 @@ from typing import IO, Any
 from mailroom import arco_pdf, fsutil
 from mailroom.arco import ArcoReport, ArcoRequest, HeldFiling, PersonData
 from mailroom.config import Settings
+from mailroom.corrections import as_texts
 from mailroom.errors import IntegrityProblem, StorageError
 from mailroom.store import BlobStore
 
@@ -89,9 +90,12 @@ def json_document(data: PersonData, report: ArcoReport) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+SENDER_KEYS = ("nombre", "curp", "rfc", "correo", "telefono", "organizacion", "cargo")
+
+
 def _filing(filing: HeldFiling) -> dict[str, Any]:
     current = filing.current
-    sender = current.sender
+    texts = as_texts(current)
     return {
         "folio": filing.folio,
         "folio_institucional": filing.institutional_folio,
@@ -100,18 +104,8 @@ def _filing(filing: HeldFiling) -> dict[str, Any]:
         "estado": filing.status.value,
         "tramite": filing.procedure_type,
         "recibio": filing.clerk,
-        "remitente": {
-            "nombre": sender.name,
-            "curp": sender.curp,
-            "rfc": sender.rfc,
-            "correo": sender.email,
-            "telefono": sender.phone,
-            "organizacion": sender.organization,
-            "cargo": sender.position,
-        },
-        "asunto": current.subject,
-        "numero_oficio": current.document_number,
-        "fecha_oficio": current.document_date.isoformat() if current.document_date else None,
+        "remitente": {key: texts[key] for key in SENDER_KEYS},
+        **{key: texts[key] for key in ("asunto", "numero_oficio", "fecha_oficio")},
         "campos_corregidos": sorted(current.corrected),
         "documentos": [
             {

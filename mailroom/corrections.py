@@ -157,7 +157,7 @@ class CurrentValues:
     corrected: frozenset[str]  # the keys of FIELDS changed by at least one correction
 
     def value(self, key: str) -> str | None:
-        return _as_texts(self)[key]
+        return as_texts(self)[key]
 
 
 def corrections_of(db: sqlite_utils.Database, filing_id: str) -> tuple[Correction, ...]:
@@ -210,7 +210,7 @@ def current_values(db: sqlite_utils.Database, folio_or_id: str) -> CurrentValues
     )
 
 
-def _as_texts(current: CurrentValues) -> dict[str, str | None]:
+def as_texts(current: CurrentValues) -> dict[str, str | None]:
     sender = current.sender
     return {
         "nombre": sender.name,

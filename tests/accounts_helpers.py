@@ -55,3 +55,14 @@ def _all(store: Store) -> list[object]:
     from mailroom.accounts import _account
 
     return [_account(row) for row in store.reader().query("SELECT * FROM accounts")]
+
+
+def admin_and_clerk(store: Store, settings: Settings) -> Accounts:
+    """Rosa (administrador, seated in ``settings``) and Luis (oficial), both with ``PASSWORD``."""
+    made = Accounts(store, settings)
+    admin = made.create(
+        "rosa.mendez", full_name="Rosa Méndez Luna", role="administrador", password=PASSWORD
+    )
+    settings.seat.sit(made.actor(admin))
+    made.create("luis.perez", full_name="Luis Pérez Soto", role="oficial", password=PASSWORD)
+    return made

@@ -241,19 +241,24 @@ def test_an_account_disabled_mid_shift_stops_at_its_next_action(office: Office) 
         routing.reprint_acuse(office.folio)
 
 
+def registered_by(office: Office, filing_id: str) -> str:
+    (actor,) = (
+        office.store.reader()
+        .execute(
+            "SELECT actor FROM events WHERE kind = 'escrito_registrado' AND filing_uuid = ?",
+            [filing_id],
+        )
+        .fetchone()
+    )
+    return str(actor)
+
+
 def test_acuse_and_trail_name_the_account(office: Office) -> None:
     clerk = seated(office.store, office.settings, "oficial", "ana.ruiz", full_name="Ana Ruiz Soto")
     registration = _register(office, clerk)
     filing = registration.filing  # type: ignore[attr-defined]
     assert filing.clerk == "Ana Ruiz Soto (ana.ruiz)"
-    (actor,) = (
-        office.store.reader()
-        .execute(
-            "SELECT actor FROM events WHERE kind = 'escrito_registrado' AND filing_uuid = ?",
-            [filing.id],
-        )
-        .fetchone()
-    )
+    actor = registered_by(office, filing.id)
     assert actor == "ana.ruiz"
 
 
@@ -262,14 +267,7 @@ def test_the_kiosk_registers_as_its_device(office: Office) -> None:
     registration = _register(office, kiosk)
     filing = registration.filing  # type: ignore[attr-defined]
     assert filing.clerk == "Quiosco K01"
-    (actor,) = (
-        office.store.reader()
-        .execute(
-            "SELECT actor FROM events WHERE kind = 'escrito_registrado' AND filing_uuid = ?",
-            [filing.id],
-        )
-        .fetchone()
-    )
+    actor = registered_by(office, filing.id)
     assert actor == "dispositivo:K01"
 
 

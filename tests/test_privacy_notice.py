@@ -26,10 +26,10 @@ from mailroom.privacy import (
 from mailroom.privacy_pdf import render_notice
 from mailroom.store import Store
 from mailroom.workstation import Workstation
+from tests.accounts_helpers import admin_and_clerk
 from tests.test_acuses import scan
 from tests.test_workstation import _new
 
-PASSWORD = "cuaderno de turno 7"
 FULL_TEXT = (
     "Aviso de privacidad integral\n\nQuién es responsable\n{office_name}, con domicilio en "
     "Avenida Juárez 12, Centro, es responsable de sus datos.\n\nSus derechos ARCO\nPreséntese "
@@ -39,13 +39,7 @@ FULL_TEXT = (
 
 @pytest.fixture
 def accounts(store: Store, settings: Settings) -> Accounts:
-    made = Accounts(store, settings)
-    admin = made.create(
-        "rosa.mendez", full_name="Rosa Méndez Luna", role="administrador", password=PASSWORD
-    )
-    settings.seat.sit(made.actor(admin))
-    made.create("luis.perez", full_name="Luis Pérez Soto", role="oficial", password=PASSWORD)
-    return made
+    return admin_and_clerk(store, settings)
 
 
 def changes(store: Store) -> list[dict[str, object]]:

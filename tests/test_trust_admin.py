@@ -17,9 +17,8 @@ from mailroom.permissions import Forbidden
 from mailroom.store import Store
 from mailroom.trust_admin import MAX_FILE_BYTES, TrustAdmin
 from signing.trust import CA_FOLDER, bundle_dir, trust_store_from_settings
+from tests.accounts_helpers import admin_and_clerk
 from tests.trust_fixtures import make_certificate
-
-PASSWORD = "cuaderno de turno 7"
 
 
 def events(store: Store, kind: str) -> list[dict[str, object]]:
@@ -31,13 +30,7 @@ def events(store: Store, kind: str) -> list[dict[str, object]]:
 
 @pytest.fixture
 def accounts(store: Store, settings: Settings) -> Accounts:
-    made = Accounts(store, settings)
-    admin = made.create(
-        "rosa.mendez", full_name="Rosa Méndez Luna", role="administrador", password=PASSWORD
-    )
-    settings.seat.sit(made.actor(admin))
-    made.create("luis.perez", full_name="Luis Pérez Soto", role="oficial", password=PASSWORD)
-    return made
+    return admin_and_clerk(store, settings)
 
 
 def test_an_oficial_is_refused_and_nothing_is_written(

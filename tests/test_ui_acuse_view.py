@@ -4,13 +4,12 @@ file (non-blocking), saved as PDF; bad printers and folders get a Spanish messag
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMainWindow
@@ -26,6 +25,7 @@ from mailroom.ui.tasks import StallProbe, TaskRunner
 from signing import load_credentials
 from signing.sign import PdfSigner
 from tests.sat_pki import SatPki
+from tests.ui_fixtures import waited_runner
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 WHITE = 0xFFFFFFFF
@@ -46,18 +46,8 @@ def pki_store(pki_settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def runner(qapp, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    # Asks for the store so that it is closed only after this waits for the tasks (also for
-    # tests/test_ui_filing_detail.py): a task still reading a closed SQLite connection on a
-    # worker crashes the process.
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    deadline = time.monotonic() + 20
-    while tasks.active and time.monotonic() < deadline:  # ops a finished one started, too
-        tasks.wait_all(1000)
-    assert not tasks.active, "una tarea no terminó"
-    pool.waitForDone(20_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 def office_signer(pki: SatPki) -> PdfSigner:

@@ -5,14 +5,12 @@ enrolment state and refuses an oficial."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pypdfium2
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtPrintSupport import QPrinter
 
 from mailroom.accounts import Accounts
@@ -26,21 +24,15 @@ from sync import enrolment
 from sync.enrolment import enroll_at
 from tests.backend_server import BackendServer, running_backend
 from tests.trust_fixtures import make_certificate
+from tests.ui_fixtures import waited_runner
 
 PASSWORD = "cuaderno de turno 7"
 
 
 @pytest.fixture
 def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    deadline = time.monotonic() + 20
-    while tasks.active and time.monotonic() < deadline:
-        tasks.wait_all(1000)
-    assert not tasks.active, "una tarea no terminó"
-    pool.waitForDone(20_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ is refused in Spanish on screen."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 
 from mailroom.accounts import Accounts
 from mailroom.clock import FixedClock
@@ -19,19 +17,13 @@ from mailroom.ui.arco_view import ArcoView
 from mailroom.ui.tasks import TaskRunner
 from mailroom.workstation import Workstation
 from tests.test_corrections import CURP_ANA, CURP_OTHER, PASSWORD, register
+from tests.ui_fixtures import waited_runner
 
 
 @pytest.fixture
 def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    deadline = time.monotonic() + 20
-    while tasks.active and time.monotonic() < deadline:
-        tasks.wait_all(1000)
-    assert not tasks.active, "una tarea no terminó"
-    pool.waitForDone(20_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -29,6 +29,7 @@ from mailroom.ui.capture_view import CaptureView
 from mailroom.ui.tasks import StallProbe, TaskRunner
 from tests.sane_env import use_sane_test_backend
 from tests.scanned_pages import blank_page_with_show_through, signature_only_page, text_page
+from tests.ui_fixtures import waited_runner
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 ESCRITO = SAMPLES / "escrito-10-fojas.pdf"
@@ -47,14 +48,8 @@ def _sane_test_backend(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture
 def runner(qapp, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    # Asks for the store so that it is closed only after this waits for the tasks: a task
-    # still reading a closed SQLite connection on a worker crashes the process.
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    runner = TaskRunner(pool)
-    yield runner
-    assert runner.wait_all(READ_TIMEOUT)
-    pool.waitForDone(READ_TIMEOUT)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 @pytest.fixture

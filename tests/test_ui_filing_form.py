@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pytestqt", reason="pytest-qt no está instalado")
 
-from PySide6.QtCore import QEvent, Qt, QThreadPool  # noqa: E402
+from PySide6.QtCore import QEvent, Qt  # noqa: E402
 from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QWidget  # noqa: E402
 
@@ -27,6 +27,7 @@ from mailroom.ui.tasks import TaskRunner  # noqa: E402
 from sync import downsync  # noqa: E402
 from sync.server.catalogs import DEFAULTS  # noqa: E402
 from tests.sync_fakes import ScriptedTransport, answer  # noqa: E402
+from tests.ui_fixtures import waited_runner
 
 TODAY = date(2026, 3, 9)
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
@@ -37,14 +38,8 @@ BAD_CURP = (
 
 @pytest.fixture
 def runner(qtbot, store) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    # Asks for the store so that it is closed only after this waits for the tasks: a task
-    # still reading a closed SQLite connection on a worker crashes the process.
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    assert tasks.wait_all(10_000), "una tarea del formulario no terminó"
-    pool.waitForDone(10_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 def make_form(qtbot, runner: TaskRunner, store: Store) -> FilingForm:  # type: ignore[no-untyped-def]

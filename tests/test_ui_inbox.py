@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QThreadPool
+from PySide6.QtCore import QDate, Qt
 
 from mailroom.inbox_query import PAGE_SIZE, InboxFilters
 from mailroom.store import Store
@@ -15,6 +15,7 @@ from mailroom.ui.inbox import InboxWidget
 from mailroom.ui.inbox_model import Column, InboxModel
 from mailroom.ui.tasks import StallProbe, TaskRunner
 from tests.test_inbox_query import FILINGS, NEEDLE, build_office
+from tests.ui_fixtures import waited_runner
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +27,9 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 @pytest.fixture
-def runner(qapp):  # type: ignore[no-untyped-def]
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    runner = TaskRunner(pool)
-    yield runner
-    assert runner.wait_all(10_000)
-    pool.waitForDone(10_000)
+def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
+    with waited_runner() as tasks:
+        yield tasks
 
 
 def test_model_answers_from_one_page_not_the_whole_office(qtbot, office, runner) -> None:

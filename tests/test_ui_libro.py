@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
 import pypdfium2
 import pytest
-from PySide6.QtCore import QDate, QThreadPool
+from PySide6.QtCore import QDate
 from PySide6.QtPrintSupport import QPrinter
 
 from mailroom.clock import FixedClock
@@ -21,6 +20,7 @@ from mailroom.store import Store
 from mailroom.ui.libro_view import LibroView
 from mailroom.ui.tasks import StallProbe, TaskRunner
 from tests.test_libro import MONDAY, TUESDAY, ZONE, Office, pdf_text, register_samples
+from tests.ui_fixtures import waited_runner
 
 EVENING = FixedClock(datetime(2026, 3, 9, 19, 30, tzinfo=ZONE))
 
@@ -34,15 +34,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
 
 @pytest.fixture
 def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    deadline = time.monotonic() + 20
-    while tasks.active and time.monotonic() < deadline:
-        tasks.wait_all(1000)
-    assert not tasks.active, "una tarea no terminó"
-    pool.waitForDone(20_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 def shown_view(qtbot, runner: TaskRunner, office: Office) -> LibroView:  # type: ignore[no-untyped-def]

@@ -4,12 +4,11 @@ asks for a second click, dialogs that never block."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QDate, QLocale, QThreadPool
+from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
 
 from mailroom.clock import FixedClock
@@ -22,19 +21,13 @@ from mailroom.ui.i18n import install_translations, remove_translations
 from mailroom.ui.settings_dialog import SettingsDialog
 from mailroom.ui.tasks import TaskRunner
 from tests.conftest import ZONE
+from tests.ui_fixtures import waited_runner
 
 
 @pytest.fixture
 def runner(qapp) -> Iterator[TaskRunner]:  # type: ignore[no-untyped-def]
-    pool = QThreadPool()
-    pool.setMaxThreadCount(2)
-    tasks = TaskRunner(pool)
-    yield tasks
-    deadline = time.monotonic() + 20
-    while tasks.active and time.monotonic() < deadline:
-        tasks.wait_all(1000)
-    assert not tasks.active, "una tarea no terminó"
-    pool.waitForDone(20_000)
+    with waited_runner() as tasks:
+        yield tasks
 
 
 def opened_dialog(qtbot, runner: TaskRunner, settings: Settings, store: Store | None = None):  # type: ignore[no-untyped-def]

@@ -29,10 +29,9 @@ from mailroom.accounts import ROLES, Account, Accounts
 from mailroom.config import Settings
 from mailroom.errors import OficialiaError
 from mailroom.store import Store
+from mailroom.ui.messages import DONE_STYLE, ERROR_STYLE, show_message
 from mailroom.ui.tasks import TaskContext, TaskRunner
 
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
 COLUMNS = ("Usuario", "Nombre", "Rol", "Estado", "e.firma", "Contraseña")
 
 
@@ -273,5 +272,4 @@ class AccountsTab(QWidget):
         self.failed.emit(error.message)
 
     def _say(self, text: str, style: str) -> None:
-        self.message.setStyleSheet(style)
-        self.message.setText(text)
+        show_message(self.message, text, style)

@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
 from mailroom.config import Settings
 from mailroom.errors import OficialiaError
 from mailroom.store import Store
+from mailroom.ui.messages import DONE_STYLE, ERROR_STYLE, show_message
 from mailroom.ui.tasks import TaskContext, TaskRunner
 from sync.enrolment import Enrolment, enroll_at
 from sync.status import SyncReport, sync_report
-
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
 
 
 class DeviceTab(QWidget):
@@ -122,5 +120,4 @@ class DeviceTab(QWidget):
         self.failed.emit(message)
 
     def _say(self, text: str, style: str) -> None:
-        self.message.setStyleSheet(style)
-        self.message.setText(text)
+        show_message(self.message, text, style)

@@ -21,11 +21,9 @@ from mailroom.errors import OficialiaError
 from mailroom.privacy import PrivacyNotice, notice_in_force, save_notice
 from mailroom.privacy_pdf import render_notice
 from mailroom.store import Store
+from mailroom.ui.messages import DONE_STYLE, ERROR_STYLE, show_message
 from mailroom.ui.pdf_print import PdfPrintJob
 from mailroom.ui.tasks import TaskContext, TaskRunner
-
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
 
 
 class NoticePrinter(QObject):
@@ -222,5 +220,4 @@ class PrivacyTab(QWidget):
             widget.setEnabled(enabled)
 
     def _say(self, text: str, style: str) -> None:
-        self.message.setStyleSheet(style)
-        self.message.setText(text)
+        show_message(self.message, text, style)

@@ -26,10 +26,9 @@ from mailroom.config import Settings
 from mailroom.errors import OficialiaError
 from mailroom.store import Store
 from mailroom.trust_admin import Authority, TrustAdmin, TrustListing
+from mailroom.ui.messages import DONE_STYLE, ERROR_STYLE, show_message
 from mailroom.ui.tasks import TaskContext, TaskRunner
 
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
 COLUMNS = ("Autoridad", "Tipo", "Origen", "Vigente hasta", "Huella")
 ORIGINS = {"paquete": "paquete del SAT", "agregada": "agregada", "prueba": "raíz de prueba"}
 
@@ -163,5 +162,4 @@ class TrustTab(QWidget):
         self.failed.emit(error.message)
 
     def _say(self, text: str, style: str) -> None:
-        self.message.setStyleSheet(style)
-        self.message.setText(text)
+        show_message(self.message, text, style)

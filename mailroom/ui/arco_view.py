@@ -31,11 +31,10 @@ from mailroom.arco_export import ArcoExport
 from mailroom.arco_service import ArcoService
 from mailroom.errors import OficialiaError
 from mailroom.models import STATUS_LABELS
+from mailroom.ui.messages import DONE_STYLE, ERROR_STYLE, show_message
 from mailroom.ui.tasks import TaskContext, TaskRunner
 from mailroom.workstation import Workstation
 
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
 COLUMNS = ("Folio", "Recibido", "Remitente", "CURP", "RFC", "Asunto", "Documentos", "Notas")
 
 
@@ -232,5 +231,4 @@ class ArcoView(QWidget):
         self.failed.emit(error.message)
 
     def _say(self, text: str, style: str = "") -> None:
-        self.message.setStyleSheet(style)
-        self.message.setText(text)
+        show_message(self.message, text, style)
