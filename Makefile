@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: run kiosk demo test setup system-packages packaging-packages lint bench clean screenshots bundle deb apt-repo
+.PHONY: run kiosk demo test setup system-packages packaging-packages lint bench clean screenshots bundle deb apt-repo \
+  backend-local
 
 # The clerk's desktop app on the demo profile (its own data folder, a demo e.firma, the reference
 # backend on 127.0.0.1 while the app runs). Without a display it says so and points to `make demo`.
@@ -23,6 +24,12 @@ kiosk: setup
 # The headless demo: registers, OCRs and searches the sample filings, printing what it does.
 demo: setup
 	$(BIN)/oficialia demo
+
+# PostgreSQL and SeaweedFS (S3) on 127.0.0.1 to try the backend at state scale with: prints the
+# database URL, the S3 endpoint, its keys and a bucket, and stops both on Ctrl+C. Their data stay
+# in build/servicios-locales (sync/server/local_services.py).
+backend-local: setup
+	$(BIN)/python -m sync.server.local_services
 
 # The suite also builds the bundle and the packages and installs them (as root, on the machine it
 # runs on: see tests/test_deb.py), so it needs the packaging tools too.

@@ -29,6 +29,11 @@ packages=(
   # The test PKI writes SAT-style .key files (PKCS#8, PBES2, DES-EDE3) with openssl; pdfsig's
   # trust database for the independent check is made with certutil.
   openssl libnss3-tools
+  # The state backend at scale: its tests start their own PostgreSQL cluster from Debian's
+  # binaries (initdb into a temporary folder, on 127.0.0.1; no system cluster is used), and check
+  # the public verification page of the acuse in a real browser, headless Chromium driven through
+  # chromium-driver.
+  postgresql chromium chromium-driver
 )
 packages+=("$@")
 

@@ -84,14 +84,22 @@ def running_backend(
     *,
     fault_hooks: bool = False,
     clock: Callable[[], datetime] | None = None,
+    database_url: str | None = None,
+    blob_url: str | None = None,
 ) -> Iterator[BackendServer]:
-    backend = Backend(BackendConfig(data_dir=data_dir, fault_hooks=fault_hooks), clock=clock)
+    """``database_url``: PostgreSQL (``postgres_url`` of tests/backend_services.py); else SQLite.
+    ``blob_url``: an object store (``s3+http://…``, see sync/server/store_url.py); else blobs/."""
+    config = BackendConfig(
+        data_dir=data_dir, fault_hooks=fault_hooks, database_url=database_url, blob_url=blob_url
+    )
+    backend = Backend(config, clock=clock)
     server = ThreadedServer(backend)
     port = server.start()
     try:
         yield BackendServer(backend, f"http://127.0.0.1:{port}")
     finally:
         server.stop()
+        backend.close()
 
 
 @pytest.fixture

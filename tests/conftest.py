@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.kiosk_fixtures",  # printer, open_kiosk
     "tests.bundle_fixture",  # bundle_dir
     "tests.deb_fixture",  # deb_packages, lintian_report, machine, searchable_scratch
+    "tests.backend_services",  # postgres_cluster, postgres_url, seaweed, s3_bucket
 ]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

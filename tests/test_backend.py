@@ -23,9 +23,16 @@ V1 = protocol.API_PREFIX
 
 
 @pytest.fixture
-def backend_server(tmp_path: Path) -> Iterator[BackendServer]:
-    with running_backend(tmp_path / "servidor") as running:
+def backend_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BackendServer]:
+    """SQLite, or PostgreSQL for the tests marked ``both_engines``."""
+    engine = getattr(request, "param", "sqlite")
+    url = request.getfixturevalue("postgres_url") if engine == "postgresql" else None
+    with running_backend(tmp_path / "servidor", database_url=url) as running:
         yield running
+
+
+# The core of the protocol runs on both metadata engines (sync/server/sql.py).
+both_engines = pytest.mark.parametrize("backend_server", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -116,6 +123,7 @@ def test_ping_names_the_service_and_the_server_time(backend_server: BackendServe
     assert datetime.fromisoformat(body["server_time"]).utcoffset() is not None
 
 
+@both_engines
 def test_a_token_enrols_once(backend_server: BackendServer) -> None:
     token = backend_server.enrolment_token("OPM")
     url = f"{backend_server.url}{V1}/devices/enroll"
@@ -131,7 +139,16 @@ def test_a_token_enrols_once(backend_server: BackendServer) -> None:
     assert unknown.status_code == 401 and unknown.json()["error"] == "token_desconocido"
     assert "administrador" in unknown.json()["message"]
     # Only hashes are kept: neither the token nor the credential appears in the database.
-    database = (backend_server.data_dir / "backend.sqlite3").read_bytes()
+    if backend_server.backend.database_path is not None:
+        database = backend_server.backend.database_path.read_bytes()
+    else:
+        with backend_server.backend.connect() as connection:
+            rows = [
+                *connection.execute("SELECT * FROM enrolment_tokens").fetchall(),
+                *connection.execute("SELECT * FROM devices").fetchall(),
+            ]
+        database = repr([tuple(row) for row in rows]).encode()
+        assert body["device_id"].encode() in database
     assert token.encode() not in database and body["credential"].encode() not in database
 
 
@@ -147,6 +164,7 @@ def test_an_expired_token_is_refused(backend_server: BackendServer) -> None:
     assert answer.status_code == 401 and answer.json()["error"] == "token_vencido"
 
 
+@both_engines
 def test_calls_need_a_valid_credential_and_a_revoked_device_is_told_to_re_enrol(
     backend_server: BackendServer,
 ) -> None:
@@ -236,6 +254,7 @@ def test_oversized_and_malformed_chunks_are_refused(backend_server: BackendServe
     assert device.call("HEAD", "/blobs/NOTAHASH").status_code == 400
 
 
+@both_engines
 def test_filing_commit_replay_and_conflicts(backend_server: BackendServer) -> None:
     device = Device(backend_server)
     sha = device.upload(b"%PDF-1.7 escrito de prueba")
@@ -261,6 +280,7 @@ def test_filing_commit_replay_and_conflicts(backend_server: BackendServer) -> No
     assert unknown.status_code == 404
 
 
+@both_engines
 def test_documents_added_later_make_a_new_revision_under_the_same_folio(
     backend_server: BackendServer,
 ) -> None:
@@ -360,6 +380,7 @@ def test_json_that_parses_but_cannot_be_kept_is_a_400_not_a_500(
     assert device.commit(manifest).status_code == 201
 
 
+@both_engines
 def test_folios_are_unique_and_sequential_under_concurrent_commits(
     backend_server: BackendServer,
 ) -> None:
@@ -389,6 +410,7 @@ def test_folios_are_unique_and_sequential_under_concurrent_commits(
     assert separate.json()["institutional_folio"] == f"OPN/{year}/000001"
 
 
+@both_engines
 def test_the_same_uuid_committed_twice_at_once_yields_one_receipt(
     backend_server: BackendServer,
 ) -> None:
@@ -432,6 +454,7 @@ def test_two_devices_upload_the_same_blob_at_once(backend_server: BackendServer)
     assert (backend_server.data_dir / "blobs" / sha[:2] / sha).read_bytes() == data
 
 
+@both_engines
 def test_catalogs_carry_an_etag(backend_server: BackendServer) -> None:
     device = Device(backend_server)
     for name in protocol.CATALOGS:
@@ -449,6 +472,7 @@ def test_catalogs_carry_an_etag(backend_server: BackendServer) -> None:
     assert device.call("GET", "/catalogs/planetas").status_code == 404
 
 
+@both_engines
 def test_changes_feed_reports_marks_for_the_office_only(backend_server: BackendServer) -> None:
     device = Device(backend_server)
     stranger = Device(backend_server, "N01", office="OPN")
@@ -534,12 +558,15 @@ def test_the_server_key_is_private_and_survives_restarts(tmp_path: Path) -> None
         assert second.backend.key_id == key_id
 
 
+@both_engines
 def test_admin_commands_drive_a_running_server(
     backend_server: BackendServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from mailroom.cli import main
 
     data = ["--data-dir", str(backend_server.data_dir)]
+    if backend_server.backend.config.database_url:
+        data += ["--database-url", backend_server.backend.config.database_url]
     assert main(["backend", "token", "--office", "OPM", *data]) == 0
     token = capsys.readouterr().out.strip()
     enrolled = requests.post(
@@ -578,6 +605,7 @@ def test_admin_commands_drive_a_running_server(
     assert work_left(backend_server.data_dir) == []
 
 
+@both_engines
 def test_a_filing_uuid_in_another_spelling_is_refused(backend_server: BackendServer) -> None:
     """One filing, one spelling: braces, capitals or ``urn:uuid:`` would store it twice."""
     device = Device(backend_server)

@@ -280,7 +280,9 @@ def test_garbage_does_not_stop_the_fake_printer(
     printer = ReceiptPrinter(fake.spec, timeout=TIMEOUT)
     assert printer.status().state is PrinterState.LISTA
     printer.print_image(ticket)
-    assert fake.receipts()[-1].tobytes() == ticket.tobytes()
+    # The junk's own connection may still be parsed (on its own thread) while the ticket prints,
+    # and the junk holds raster commands too: the ticket is among the receipts, whole.
+    assert ticket.tobytes() in [receipt.tobytes() for receipt in fake.receipts()]
     assert fake.faults == []
 
 

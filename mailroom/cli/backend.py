@@ -1,8 +1,11 @@
 """``oficialia serve-backend`` and ``oficialia backend …``: the reference sync backend, its admin.
 
 The backend keeps everything in its data folder (``--data-dir``, else ``OFICIALIA_HOME``; use a
-folder of its own, not a counter's): ``backend.sqlite3``, ``blobs/`` and the signing key. The admin
-commands open the same database as a running server, so a token printed here works at once.
+folder of its own, not a counter's): ``backend.sqlite3``, ``blobs/`` and the signing key. At state
+scale ``--database-url postgresql://…`` (or ``OFICIALIA_BACKEND_DATABASE_URL``) moves the metadata
+to PostgreSQL and ``--blob-url`` (or ``OFICIALIA_BACKEND_BLOB_URL``) the files to an object store;
+the signing key stays in the data folder. The admin commands take the same options and open the
+same database as a running server, so a token printed here works at once.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +26,44 @@ if TYPE_CHECKING:
     from sync.server.backend import Backend
 
 
+DATABASE_URL_ENV = "OFICIALIA_BACKEND_DATABASE_URL"
+BLOB_URL_ENV = "OFICIALIA_BACKEND_BLOB_URL"
+ABORT_AFTER_FOLIO_ENV = "OFICIALIA_BACKEND_ABORT_AFTER_FOLIO"
+
+
+def storage_options() -> argparse.ArgumentParser:
+    """``--database-url`` and ``--blob-url``, for every command that opens the backend."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="base de datos: postgresql://usuario@servidor/base (también "
+        f"{DATABASE_URL_ENV}); sin ella, backend.sqlite3 en la carpeta de datos",
+    )
+    options.add_argument(
+        "--blob-url",
+        metavar="URL",
+        help=f"almacén de archivos (también {BLOB_URL_ENV}); sin él, blobs/ en la carpeta de datos",
+    )
+    return options
+
+
 def add_backend_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    storage = storage_options()
     serve = commands.add_parser(
-        "serve-backend", parents=[common], help="servidor de sincronización de referencia"
+        "serve-backend",
+        parents=[common, storage],
+        help="servidor de sincronización de referencia",
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="procesos que atienden (más de uno requiere --database-url de PostgreSQL)",
+    )
     serve.add_argument(
         "--fault-hooks",
         action="store_true",
@@ -41,49 +76,65 @@ def add_backend_commands(commands: Any, common: argparse.ArgumentParser) -> None
         "backend", help="administrar el servidor de sincronización"
     ).add_subparsers(dest="backend_command", required=True)
     token = admin.add_parser(
-        "token", parents=[common], help="token de alta de un equipo (un solo uso, 24 horas)"
+        "token",
+        parents=[common, storage],
+        help="token de alta de un equipo (un solo uso, 24 horas)",
     )
     token.add_argument("--office", required=True, help="clave de la oficina del equipo")
     token.set_defaults(handler=cmd_token, needs_store=False)
-    revoke = admin.add_parser("revocar", parents=[common], help="dar de baja un equipo")
+    revoke = admin.add_parser("revocar", parents=[common, storage], help="dar de baja un equipo")
     revoke.add_argument("device_id", metavar="EQUIPO")
     revoke.set_defaults(handler=cmd_revoke, needs_store=False)
-    mark = admin.add_parser("marcar", parents=[common], help="cambiar el estado de un escrito")
+    mark = admin.add_parser(
+        "marcar", parents=[common, storage], help="cambiar el estado de un escrito"
+    )
     mark.add_argument("uuid", metavar="UUID")
     mark.add_argument("--estado", required=True, help="recibida, turnada, en_tramite, …")
     mark.add_argument("--nota", default="")
     mark.set_defaults(handler=cmd_mark, needs_store=False)
-    catalog = admin.add_parser("catalogo", parents=[common], help="reemplazar un catálogo")
+    catalog = admin.add_parser("catalogo", parents=[common, storage], help="reemplazar un catálogo")
     catalog.add_argument("name", metavar="NOMBRE", help="procedures, departments u offices")
     catalog.add_argument("file", type=Path, metavar="ARCHIVO.json")
     catalog.set_defaults(handler=cmd_catalog, needs_store=False)
-    openapi = admin.add_parser("openapi", parents=[common], help="escribir el documento OpenAPI")
+    openapi = admin.add_parser(
+        "openapi", parents=[common, storage], help="escribir el documento OpenAPI"
+    )
     openapi.add_argument("-o", "--output", type=Path, help="archivo (salida estándar si se omite)")
     openapi.set_defaults(handler=cmd_openapi, needs_store=False)
+    add_reconcile_command(admin, common, storage)
 
 
 def cmd_serve_backend(args: argparse.Namespace, store: None, settings: Settings) -> int:
     # Without the server extra (or in a packaged build) the import fails; mailroom.cli.program
     # says what to install.
     from sync.server.serve import serve_forever
+    from sync.server.sql import redacted
 
     hooks = args.fault_hooks or os.environ.get("OFICIALIA_BACKEND_FAULT_HOOKS") == "1"
-    backend = _backend(settings, fault_hooks=hooks)
+    if args.workers < 1:
+        raise InvalidInput("--workers debe ser 1 o más.")
+    backend = _backend(args, settings, fault_hooks=hooks)
+    if args.workers > 1 and backend.database.dialect == "sqlite":
+        raise InvalidInput(
+            "Varios procesos (--workers) necesitan una base PostgreSQL: indique "
+            f"--database-url postgresql://… (o {DATABASE_URL_ENV})."
+        )
+    where = redacted(backend.database.url)
     print(
         f"Servidor de sincronización en http://{args.host}:{args.port} "
-        f"(datos: {settings.data_dir}; llave {backend.key_id})"
-        + (" — FALLAS DE PRUEBA ACTIVAS" if hooks else ""),
+        f"(datos: {settings.data_dir}; base: {where}; {args.workers} proceso(s); "
+        f"llave {backend.key_id})" + (" — FALLAS DE PRUEBA ACTIVAS" if hooks else ""),
         file=sys.stderr,
     )
-    serve_forever(backend, args.host, args.port)
+    serve_forever(backend, args.host, args.port, workers=args.workers)
     return 0
 
 
 def cmd_token(args: argparse.Namespace, store: None, settings: Settings) -> int:
     from sync.server import devices
 
-    backend = _backend(settings)
-    with _wrapped(), backend.connect() as connection:
+    backend = _backend(args, settings)
+    with closing(backend), _wrapped(), backend.connect() as connection:
         print(
             devices.issue_token(
                 connection, args.office, backend.now(), backend.config.token_lifetime
@@ -95,8 +146,8 @@ def cmd_token(args: argparse.Namespace, store: None, settings: Settings) -> int:
 def cmd_revoke(args: argparse.Namespace, store: None, settings: Settings) -> int:
     from sync.server import devices
 
-    backend = _backend(settings)
-    with _wrapped(), backend.connect() as connection:
+    backend = _backend(args, settings)
+    with closing(backend), _wrapped(), backend.connect() as connection:
         devices.revoke(connection, args.device_id, backend.now())
     print(f"Equipo {args.device_id} dado de baja; para volver a usarlo necesita un token nuevo.")
     return 0
@@ -105,8 +156,8 @@ def cmd_revoke(args: argparse.Namespace, store: None, settings: Settings) -> int
 def cmd_mark(args: argparse.Namespace, store: None, settings: Settings) -> int:
     from sync.server import filings
 
-    backend = _backend(settings)
-    with _wrapped(), backend.connect() as connection:
+    backend = _backend(args, settings)
+    with closing(backend), _wrapped(), backend.connect() as connection:
         cursor = filings.mark(connection, args.uuid, args.estado, args.nota, backend.now())
     print(f"Escrito {args.uuid}: {args.estado} (cambio {cursor}).")
     return 0
@@ -121,8 +172,8 @@ def cmd_catalog(args: argparse.Namespace, store: None, settings: Settings) -> in
         raise InvalidInput(f"No existe el archivo {args.file}.", path=args.file) from error
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InvalidInput(f"{args.file} no es JSON válido: {error}", path=args.file) from error
-    backend = _backend(settings)
-    with _wrapped(), backend.connect() as connection:
+    backend = _backend(args, settings)
+    with closing(backend), _wrapped(), backend.connect() as connection:
         etag = catalogs.replace(connection, args.name, items, backend.now())
     print(f"Catálogo {args.name}: {len(items)} elementos (ETag {etag}).")
     return 0
@@ -144,10 +195,39 @@ def cmd_openapi(args: argparse.Namespace, store: None, settings: Settings) -> in
     return 0
 
 
-def _backend(settings: Settings, *, fault_hooks: bool = False) -> Backend:
+def _backend(args: argparse.Namespace, settings: Settings, *, fault_hooks: bool = False) -> Backend:
     from sync.server.backend import Backend, BackendConfig
 
-    return Backend(BackendConfig(data_dir=settings.data_dir, fault_hooks=fault_hooks))
+    database_url = args.database_url or os.environ.get(DATABASE_URL_ENV) or None
+    blob_url = args.blob_url or os.environ.get(BLOB_URL_ENV) or None
+    config = BackendConfig(
+        data_dir=settings.data_dir,
+        fault_hooks=fault_hooks,
+        database_url=database_url,
+        blob_url=blob_url,
+        abort_after_folio=fault_hooks and os.environ.get(ABORT_AFTER_FOLIO_ENV) == "1",
+    )
+    try:
+        return Backend(config)
+    except Exception as error:
+        if database_url is None or not _is_connection_error(error):
+            raise
+        from sync.server.sql import redacted
+
+        raise InvalidInput(
+            f"No se pudo abrir la base de datos {redacted(database_url)} "
+            f"({str(error).strip().splitlines()[0]}). Revise la dirección, que el servidor "
+            "PostgreSQL esté en marcha y que acepte la conexión."
+        ) from error
+
+
+def _is_connection_error(error: Exception) -> bool:
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:
+        return False
+    return isinstance(error, psycopg.OperationalError | PoolTimeout)
 
 
 @contextmanager
@@ -160,3 +240,72 @@ def _wrapped() -> Iterator[None]:
     except BackendError as error:
         wrapper = NotFound if error.status == 404 else InvalidInput
         raise wrapper(error.message, code=error.code) from error
+
+
+# ``oficialia backend reconciliar`` (helper "blobs", issue 17) ------------------------------------
+
+
+def add_reconcile_command(
+    admin: Any, common: argparse.ArgumentParser, storage: argparse.ArgumentParser
+) -> None:
+    reconcile = admin.add_parser(
+        "reconciliar",
+        parents=[common, storage],
+        help="comparar el almacén de archivos con la base (y limpiar restos con --reparar)",
+    )
+    reconcile.add_argument(
+        "--reparar",
+        action="store_true",
+        help="quitar subidas abandonadas y archivos que ninguna fila nombra (nunca filas)",
+    )
+    reconcile.add_argument(
+        "--horas",
+        type=float,
+        default=24.0,
+        help="con --reparar: antigüedad a partir de la cual una subida está abandonada (24)",
+    )
+    reconcile.set_defaults(handler=cmd_reconcile, needs_store=False)
+
+
+def cmd_reconcile(args: argparse.Namespace, store: None, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from sync.server import blob_upkeep
+
+    if args.horas <= 0:
+        raise InvalidInput("--horas debe ser mayor que cero.")
+    backend = _backend(args, settings)
+    with closing(backend), _wrapped():
+        if args.reparar:
+            cutoff = datetime.now(UTC) - timedelta(hours=args.horas)
+            swept = blob_upkeep.sweep(backend.database, backend.objects, cutoff)
+            print(
+                f"Subidas abandonadas quitadas: {swept.uploads}; fragmentos sueltos: "
+                f"{swept.staged}; ensamblados sin terminar: {swept.assemblies}."
+            )
+        found = blob_upkeep.reconcile(backend.database, backend.objects, repair=args.reparar)
+    print(f"Almacén: {backend.objects.describe()}")
+    for key in found.orphan_objects:
+        note = " (quitado)" if key in found.removed else ""
+        print(f"  archivo sin fila: {key}{note}")
+    for sha in found.missing_objects:
+        print(f"  fila sin archivo: {sha}")
+    if not found.orphan_objects and not found.missing_objects:
+        print("Todo en orden: cada archivo tiene su fila y cada fila su archivo.")
+        return 0
+    kept = len(found.orphan_objects) - len(found.removed)
+    print(
+        f"{len(found.orphan_objects)} archivo(s) sin fila ({len(found.removed)} quitado(s)), "
+        f"{len(found.missing_objects)} fila(s) sin archivo."
+        + (
+            " Los archivos sin fila de menos de una hora se dejan: pueden ser subidas en curso."
+            if args.reparar and kept
+            else ""
+        )
+        + (
+            " Las filas sin archivo no se reparan solas: restaure esos archivos del respaldo."
+            if found.missing_objects
+            else ""
+        )
+    )
+    return 1 if found.missing_objects or kept else 0

@@ -44,7 +44,15 @@ if TYPE_CHECKING:
 
 # The reference backend runs on the state's servers: a packaged build (a counter PC, a kiosk)
 # leaves it and its web stack out.
-SERVER_MODULES = ("sync.server", "fastapi", "uvicorn", "starlette", "pydantic")
+SERVER_MODULES = (
+    "sync.server",
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "pydantic",
+    "psycopg",
+    "boto3",
+)
 BACKEND_NOT_BUNDLED = (
     "Esta instalación de Oficialía no trae el servidor de sincronización de referencia (el de "
     "las computadoras de ventanilla y los quioscos no lo necesita). Ese servidor se instala "

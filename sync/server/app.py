@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
 from sync import protocol
-from sync.server import catalogs, devices, filings
+from sync.server import catalogs, devices, filings, verify_page
 from sync.server.backend import Backend
 from sync.server.blobs import check_sha256
 from sync.server.devices import Device
@@ -74,6 +74,7 @@ def create_app(backend: Backend) -> FastAPI:
     )
     app.state.backend = backend
     install_error_handlers(app)
+    verify_page.install(app, backend)  # the public page the acuse's QR opens
 
     @app.get(f"{V1}/ping", tags=["estado"])
     async def ping() -> dict[str, Any]:
@@ -131,7 +132,7 @@ def create_app(backend: Backend) -> FastAPI:
         responses={204: {"description": "subida parcial"}, **error_responses(400, 401, 403, 404)},
     )
     async def blob_state(sha256: Sha256Path, who: Authenticated) -> Response:
-        state = backend.blobs.state(check_sha256(sha256))
+        state = await run_in_threadpool(backend.blobs.state, check_sha256(sha256))
         if state.state == "unknown":
             raise NotFound("El servidor no tiene ese archivo.", code="archivo_desconocido")
         return Response(
@@ -276,7 +277,14 @@ def _commit(backend: Backend, manifest: Any, uuid: str, who: Device) -> filings.
     missing = backend.blobs.missing(needed) if needed else []
     with backend.connect() as connection:
         return filings.commit(
-            connection, manifest, who, missing, backend.signing_key, backend.key_id, backend.now()
+            connection,
+            manifest,
+            who,
+            missing,
+            backend.signing_key,
+            backend.key_id,
+            backend.now(),
+            abort_after_folio=backend.folio_aborts.should_abort,
         )
 
 

@@ -1,12 +1,15 @@
 """The backend's state: data folder, database, signing key, blob store and fault hooks.
 
-One :class:`Backend` per process; the API and the admin commands both build one over the same
-data folder, so a token printed by ``oficialia backend token`` works at once on a running server.
+One :class:`Backend` per process (per uvicorn worker); the API and the admin commands both build
+one over the same database, so a token printed by ``oficialia backend token`` works at once on a
+running server. The database is the data folder's SQLite file unless ``database_url`` names
+another (``postgresql://…``, see :mod:`sync.server.sql`); the data folder still holds the signing
+key (every worker of one server must share it) and, for now, the blob folder.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -15,11 +18,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sync import protocol
-from sync.server import catalogs, database, keys
+from sync.server import catalogs, database, keys, sql, store_url
 from sync.server.blobs import BlobStore
 from sync.server.faults import FaultHooks
 
 FAULT_HOOKS_ENV = "OFICIALIA_BACKEND_FAULT_HOOKS"
+DATABASE_URL_ENV = "OFICIALIA_BACKEND_DATABASE_URL"
+BLOB_URL_ENV = "OFICIALIA_BACKEND_BLOB_URL"
+# Test-only, with the fault hooks on: every filing's first commit attempt in each process takes
+# its folio number and then aborts (see tests/test_backend_postgres.py).
+ABORT_AFTER_FOLIO_ENV = "OFICIALIA_BACKEND_ABORT_AFTER_FOLIO"
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,28 @@ class BackendConfig:
     token_lifetime: timedelta = timedelta(hours=24)
     max_blob_bytes: int = 4 * 1024**3
     max_json_bytes: int = 4 * 1024**2
+    database_url: str | None = None  # None: backend.sqlite3 in data_dir
+    blob_url: str | None = None  # None: blobs/ in data_dir
+    abort_after_folio: bool = False  # test-only; needs fault_hooks
+
+
+class FolioAborts:
+    """The test-only fault behind ``abort_after_folio``: the first commit attempt of each filing
+    in this process fails after taking its folio number, so the number must be given back."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+
+    def should_abort(self, filing_uuid: str) -> bool:
+        if not self.enabled:
+            return False
+        with self._lock:
+            if filing_uuid in self._seen:
+                return False
+            self._seen.add(filing_uuid)
+            return True
 
 
 class Backend:
@@ -38,13 +68,19 @@ class Backend:
         self.zone = ZoneInfo(config.timezone)
         self._clock = clock
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.database_path = config.data_dir / database.DATABASE_FILE
-        database.migrate(self.database_path)
+        self.database = sql.open_database(config.database_url or config.data_dir)
+        database.migrate(self.database)
+        # The SQLite file, for tests and tools that open it directly; None on PostgreSQL.
+        self.database_path: Path | None = (
+            self.database.path if isinstance(self.database, sql.SqliteDatabase) else None
+        )
         self.signing_key = keys.load_or_create(config.data_dir)
         self.public_key = self.signing_key.public_key()
         self.key_id = protocol.key_id(self.public_key)
-        self.blobs = BlobStore(config.data_dir / "blobs", self.database_path, config.max_blob_bytes)
+        self.objects = store_url.open_store(config.blob_url, config.data_dir / "blobs")
+        self.blobs = BlobStore(self.objects, self.database, config.max_blob_bytes)
         self.faults = FaultHooks(enabled=config.fault_hooks)
+        self.folio_aborts = FolioAborts(enabled=config.fault_hooks and config.abort_after_folio)
         with self.connect() as connection:
             catalogs.seed_defaults(connection, self.now())
 
@@ -52,5 +88,8 @@ class Backend:
         moment = self._clock() if self._clock else datetime.now(self.zone)
         return moment.astimezone(self.zone)
 
-    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        return database.opened(self.database_path)
+    def connect(self) -> AbstractContextManager[sql.Connection]:
+        return self.database.connect()
+
+    def close(self) -> None:
+        self.database.close()

@@ -1,28 +1,45 @@
-"""Content-addressed blob storage with resumable, chunk-verified uploads.
+"""Content-addressed blob storage with resumable, chunk-verified uploads on any worker.
 
-A blob being uploaded lives in ``blobs/partial/<sha256>`` and grows by appended, fsynced chunks;
-its size *is* the upload offset, so a crash loses at most the chunk in flight (a torn append is
-caught by the final hash and the partial is discarded). Once whole and hashed it is renamed
-atomically to ``blobs/<sha[:2]>/<sha256>`` and the database row marked complete.
-
-Two devices may upload the same blob at once: every operation on one sha256 holds that blob's
-lock, and the database row (sha256 PRIMARY KEY, size fixed at the first chunk) keeps the rest
-honest.
+Every chunk is checked against its own SHA-256, staged as an object of its own
+(``partial/<sha256>/<start>-<end>`` in the folder or the bucket) and only then counted, by a row
+in the database (:mod:`sync.server.uploads`): the database, not a process's memory or lock, says
+how far an upload got, so consecutive chunks may reach different workers. The last chunk's worker
+takes a lease, streams the staged chunks into the final object (an S3 multipart upload of
+:data:`~sync.server.objects.PART_SIZE` parts, or a temporary file renamed into place), hashing as
+it goes, and writes the final object only when the whole SHA-256 matches; the blob counts once
+``blobs.complete`` is committed after that. Two devices uploading the same blob at once share one
+upload and end with one object; a crash leaves staged chunks and unfinished assemblies that
+:func:`sync.server.blob_upkeep.sweep` removes once they are old.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
+import time
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from sync import protocol
-from sync.server import database
-from sync.server.errors import BackendError, BadRequest, Conflict, TooLarge, Unprocessable
+from sync.server import sql, uploads
+from sync.server.errors import BadRequest, Conflict, TooLarge, Unprocessable
+from sync.server.objects import (
+    Assembly,
+    FolderStore,
+    ObjectMissing,
+    ObjectStore,
+    blob_key,
+    chunk_key,
+)
+
+# How long a request for the last chunk waits for another worker that is assembling the same
+# blob before answering 409 (the device then sends the chunk again).
+FINISH_WAIT = 20.0
+FINISH_POLL = 0.1
+RENEW_EVERY = 64 * 1024 * 1024  # bytes assembled between lease renewals
+PREFETCH = 4  # staged chunks read ahead while assembling (at most 4 × MAX_CHUNK in memory)
 
 
 @dataclass(frozen=True)
@@ -37,30 +54,6 @@ class ChunkResult:
     offset: int
 
 
-class KeyedLocks:
-    """One lock per key, created on demand and dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
-
-
 def check_sha256(value: str) -> str:
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
         raise BadRequest(
@@ -71,32 +64,33 @@ def check_sha256(value: str) -> str:
 
 
 class BlobStore:
-    def __init__(self, root: Path, database_path: Path, max_blob_bytes: int) -> None:
-        self.root = root
-        self.partial_dir = root / "partial"
-        self.partial_dir.mkdir(parents=True, exist_ok=True)
-        self.database_path = database_path
+    def __init__(self, objects: ObjectStore, database: sql.Database, max_blob_bytes: int) -> None:
+        self.objects = objects
+        self.database = database
         self.max_blob_bytes = max_blob_bytes
-        self.locks = KeyedLocks()
 
     def final_path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+        """Where the folder store keeps a finished blob (tests and tools read it directly)."""
+        if not isinstance(self.objects, FolderStore):
+            raise TypeError("final_path() only exists for the folder store; use read()")
+        return self.objects.path(blob_key(sha256))
 
-    def _partial_path(self, sha256: str) -> Path:
-        return self.partial_dir / sha256
+    def read(self, sha256: str) -> bytes:
+        return self.objects.read(blob_key(sha256))
 
     def state(self, sha256: str) -> BlobState:
-        final = self.final_path(sha256)
-        if final.exists():
-            return BlobState("complete", final.stat().st_size)
-        try:
-            return BlobState("partial", self._partial_path(sha256).stat().st_size)
-        except FileNotFoundError:
-            return BlobState("unknown", 0)
+        upload = uploads.read(self.database, sha256)
+        if upload.complete:
+            return BlobState("complete", upload.size)
+        if upload.received:
+            return BlobState("partial", upload.received)
+        return BlobState("unknown", 0)
 
     def missing(self, hashes: list[str]) -> list[str]:
         unique = list(dict.fromkeys(hashes))
-        with database.opened(self.database_path) as connection:
+        if not unique:  # "IN ()" is SQLite's leniency, a syntax error on PostgreSQL
+            return []
+        with self.database.connect() as connection:
             held = {
                 row[0]
                 for row in connection.execute(
@@ -137,97 +131,144 @@ class BlobStore:
                 f"Falta o es inválido el encabezado {protocol.HEADER_CHUNK_DIGEST}.",
                 code="digest_invalido",
             )
-        with self.locks.hold(sha256):
-            return self._append(sha256, start, end, total, digest, data)
+        return self._accept(sha256, start, end, total, digest, data)
 
-    def _append(
+    def _accept(
         self, sha256: str, start: int, end: int, total: int, digest: str, data: bytes
     ) -> ChunkResult:
-        if self.final_path(sha256).exists():
-            self._mark_complete(sha256, self.final_path(sha256).stat().st_size)
-            return ChunkResult(True, self.final_path(sha256).stat().st_size)
-        partial = self._partial_path(sha256)
-        offset = partial.stat().st_size if partial.exists() else 0
-        if start != offset:
-            raise Conflict(
-                f"El servidor tiene {offset} bytes de este archivo; continúe desde ahí.",
-                code="desfase",
-                headers={protocol.HEADER_UPLOAD_OFFSET: str(offset)},
-                offset=offset,
-            )
+        upload = uploads.read(self.database, sha256)
+        if upload.complete:
+            return ChunkResult(True, upload.size)
+        if start != upload.received:
+            raise _resume_from(upload.received)
         if hashlib.sha256(data).hexdigest() != digest:
             raise Unprocessable(
                 "El fragmento llegó dañado (su SHA-256 no coincide); no se guardó. Reenvíelo.",
                 code="fragmento_danado",
             )
-        self._record_size(sha256, total, restart=offset == 0)
-        with partial.open("ab") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if end < total:
-            return ChunkResult(False, end)
-        return self._finish(sha256, partial, total)
+        if end == total:
+            return self._finish(sha256, start, total, data)
+        key = chunk_key(sha256, start, end)
+        self.objects.put(key, data)  # durable before it counts
+        try:
+            committed = uploads.commit_chunk(self.database, sha256, start, end, total)
+        except BaseException:
+            self.objects.delete(key)
+            raise
+        if committed != end:
+            # Another worker counted this offset first. Our object only has a name of its own
+            # when our range differs from the winner's (same range = same bytes, keep it).
+            if (sha256, start, end) not in uploads.committed_chunk_keys_of(self.database, sha256):
+                self.objects.delete(key)
+            return self._after_lost_race(sha256)
+        return ChunkResult(False, end)
 
-    def _finish(self, sha256: str, partial: Path, total: int) -> ChunkResult:
-        whole = hashlib.sha256()
-        with partial.open("rb") as handle:
-            while block := handle.read(1024 * 1024):
-                whole.update(block)
+    def _after_lost_race(self, sha256: str) -> ChunkResult:
+        """Another worker moved the upload on: resume from its offset (409), or, when it just
+        finished the blob (its upload row is gone with it), say it is complete (201)."""
+        upload = uploads.read(self.database, sha256)
+        if upload.complete:
+            return ChunkResult(True, upload.size)
+        raise _resume_from(upload.received)
+
+    def _finish(self, sha256: str, start: int, total: int, last: bytes) -> ChunkResult:
+        if start == 0:
+            # The whole blob in one chunk: check it in memory, no staging, no lease (two
+            # workers writing the same checked bytes to one key end with one object).
+            if hashlib.sha256(last).hexdigest() != sha256:
+                raise _wrong_whole_hash()
+            self.objects.put(blob_key(sha256), last)
+            uploads.mark_complete(self.database, sha256, total)
+            return ChunkResult(True, total)
+        deadline = time.monotonic() + FINISH_WAIT
+        while True:
+            claim = uploads.claim_finish(self.database, sha256, start, total)
+            if claim == "complete":
+                return ChunkResult(True, total)
+            if claim == "claimed":
+                return self._assemble(sha256, start, total, last)
+            if claim == "moved" or time.monotonic() > deadline:
+                return self._after_lost_race(sha256)
+            time.sleep(FINISH_POLL)  # another worker is assembling it
+
+    def _assemble(self, sha256: str, start: int, total: int, last: bytes) -> ChunkResult:
+        staged = uploads.chunks(self.database, sha256)
+        if not uploads.is_contiguous(staged, start):
+            uploads.forget(self.database, sha256)
+            raise _resume_from(0)
+        assembly = self.objects.assemble(blob_key(sha256))
+        try:
+            whole = self._copy_staged(sha256, staged, assembly)
+            whole.update(last)
+            assembly.write(last)
+        except ObjectMissing:
+            # A staged chunk is gone (swept while the device was away): start over.
+            assembly.abort()
+            self._discard(sha256, staged)
+            raise _resume_from(0) from None
+        except BaseException:
+            assembly.abort()
+            uploads.release_lease(self.database, sha256)
+            raise
         if whole.hexdigest() != sha256:
-            partial.unlink()
-            self._forget(sha256)
-            raise Unprocessable(
-                "El archivo completo no corresponde a su SHA-256; se descartó lo recibido. "
-                "Vuelva a enviarlo desde el principio.",
-                code="hash_distinto",
-            )
-        final = self.final_path(sha256)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(partial, final)
-        _fsync_directory(final.parent)
-        self._mark_complete(sha256, total)
+            assembly.abort()  # on S3 the parts sent so far go with the multipart upload
+            self._discard(sha256, staged)
+            raise _wrong_whole_hash()
+        try:
+            assembly.commit()
+        except BaseException:
+            assembly.abort()
+            uploads.release_lease(self.database, sha256)
+            raise
+        uploads.mark_complete(self.database, sha256, total)
+        for chunk in staged:
+            self.objects.delete(chunk_key(sha256, chunk.start, chunk.end))
         return ChunkResult(True, total)
 
-    def _record_size(self, sha256: str, total: int, *, restart: bool) -> None:
-        with database.opened(self.database_path) as connection, database.write(connection):
-            row = connection.execute(
-                "SELECT size FROM blobs WHERE sha256 = ?", (sha256,)
-            ).fetchone()
-            if row is None:
-                connection.execute(
-                    "INSERT INTO blobs (sha256, size) VALUES (?, ?)", (sha256, total)
-                )
-            elif row["size"] != total:
-                if not restart:
-                    raise BackendError(
-                        f"Este archivo se empezó a subir con {row['size']} bytes en total, "
-                        f"no {total}.",
-                        code="tamano_distinto",
-                        status=400,
-                    )
-                connection.execute("UPDATE blobs SET size = ? WHERE sha256 = ?", (total, sha256))
+    def _copy_staged(
+        self, sha256: str, staged: list[uploads.Chunk], assembly: Assembly
+    ) -> hashlib._Hash:
+        whole = hashlib.sha256()
+        since_renewal = 0
+        for chunk, data in zip(staged, self._prefetched(sha256, staged), strict=True):
+            whole.update(data)
+            assembly.write(data)
+            since_renewal += chunk.end - chunk.start
+            if since_renewal >= RENEW_EVERY:
+                self.database.write(lambda tx: uploads.renew_lease(tx, sha256))
+                since_renewal = 0
+        return whole
 
-    def _forget(self, sha256: str) -> None:
-        with database.opened(self.database_path) as connection, database.write(connection):
-            connection.execute("DELETE FROM blobs WHERE sha256 = ? AND complete = 0", (sha256,))
+    def _prefetched(self, sha256: str, staged: list[uploads.Chunk]) -> Iterator[bytes]:
+        """The staged chunks in order, a few fetched ahead: on S3 each is a round trip."""
+        with ThreadPoolExecutor(PREFETCH, thread_name_prefix="staged") as pool:
+            pending: deque[Future[bytes]] = deque()
+            for chunk in staged:
+                key = chunk_key(sha256, chunk.start, chunk.end)
+                pending.append(pool.submit(self.objects.read, key))
+                if len(pending) >= PREFETCH:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
-    def _mark_complete(self, sha256: str, size: int) -> None:
-        with database.opened(self.database_path) as connection, database.write(connection):
-            connection.execute(
-                "INSERT INTO blobs (sha256, size, complete, completed_at) "
-                "VALUES (?, ?, 1, datetime('now')) ON CONFLICT(sha256) DO UPDATE SET "
-                "complete = 1, size = excluded.size, "
-                "completed_at = COALESCE(completed_at, excluded.completed_at)",
-                (sha256, size),
-            )
+    def _discard(self, sha256: str, staged: list[uploads.Chunk]) -> None:
+        uploads.forget(self.database, sha256)
+        for chunk in staged:
+            self.objects.delete(chunk_key(sha256, chunk.start, chunk.end))
 
 
-def _fsync_directory(path: Path) -> None:
-    if os.name != "posix":
-        return
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+def _resume_from(offset: int) -> Conflict:
+    return Conflict(
+        f"El servidor tiene {offset} bytes de este archivo; continúe desde ahí.",
+        code="desfase",
+        headers={protocol.HEADER_UPLOAD_OFFSET: str(offset)},
+        offset=offset,
+    )
+
+
+def _wrong_whole_hash() -> Unprocessable:
+    return Unprocessable(
+        "El archivo completo no corresponde a su SHA-256; se descartó lo recibido. "
+        "Vuelva a enviarlo desde el principio.",
+        code="hash_distinto",
+    )

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from sync import protocol
-from sync.server import database
+from sync.server import sql
 from sync.server.errors import BadRequest, NotFound
 
 DEFAULTS: dict[str, list[dict[str, Any]]] = {
@@ -56,16 +55,19 @@ def etag_of(items: list[dict[str, Any]]) -> str:
     return '"' + hashlib.sha256(protocol.canonical_json(items)).hexdigest()[:32] + '"'
 
 
-def seed_defaults(connection: sqlite3.Connection, now: datetime) -> None:
-    with database.write(connection):
+def seed_defaults(connection: sql.Connection, now: datetime) -> None:
+    def work(tx: sql.Connection) -> None:
         for name, items in DEFAULTS.items():
-            connection.execute(
-                "INSERT OR IGNORE INTO catalogs (name, items, etag, updated_at) VALUES (?,?,?,?)",
+            tx.execute(
+                "INSERT INTO catalogs (name, items, etag, updated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (name) DO NOTHING",
                 (name, json.dumps(items, ensure_ascii=False), etag_of(items), now.isoformat()),
             )
 
+    connection.write(work)
 
-def read(connection: sqlite3.Connection, name: str) -> tuple[list[dict[str, Any]], str]:
+
+def read(connection: sql.Connection, name: str) -> tuple[list[dict[str, Any]], str]:
     row = connection.execute("SELECT items, etag FROM catalogs WHERE name = ?", (name,)).fetchone()
     if name not in protocol.CATALOGS or row is None:
         raise NotFound(
@@ -75,7 +77,7 @@ def read(connection: sqlite3.Connection, name: str) -> tuple[list[dict[str, Any]
     return json.loads(row["items"]), str(row["etag"])
 
 
-def replace(connection: sqlite3.Connection, name: str, items: Any, now: datetime) -> str:
+def replace(connection: sql.Connection, name: str, items: Any, now: datetime) -> str:
     if name not in protocol.CATALOGS:
         raise BadRequest(
             f"No existe el catálogo «{name}». Catálogos: {', '.join(protocol.CATALOGS)}.",
@@ -95,13 +97,14 @@ def replace(connection: sqlite3.Connection, name: str, items: Any, now: datetime
     if len(set(codes)) != len(codes):
         raise BadRequest("El catálogo repite claves («code»).", code="catalogo_invalido")
     etag = etag_of(items)
-    with database.write(connection):
-        connection.execute(
+    connection.write(
+        lambda tx: tx.execute(
             "INSERT INTO catalogs (name, items, etag, updated_at) VALUES (?,?,?,?) "
-            "ON CONFLICT(name) DO UPDATE SET items=excluded.items, etag=excluded.etag, "
+            "ON CONFLICT (name) DO UPDATE SET items=excluded.items, etag=excluded.etag, "
             "updated_at=excluded.updated_at",
             (name, json.dumps(items, ensure_ascii=False), etag, now.isoformat()),
         )
+    )
     return etag
 
 

@@ -1,18 +1,40 @@
 """Committing a filing's manifest, issuing its signed receipt, and the changes feed.
 
-Idempotency rests on ``filings.uuid`` being the PRIMARY KEY: the insert either wins or raises
-IntegrityError, and the loser reads the winner's row (same manifest → the same stored receipt,
-a manifest that only appends documents → a new revision with its own receipt under the same
-institutional folio, any other manifest → 422). The institutional folio comes from a per-office,
-per-year counter bumped in the same transaction as the insert, so a rolled-back commit leaves no
-gap.
+The same on SQLite (one writer at a time) and on PostgreSQL with several workers at READ
+COMMITTED (see :mod:`sync.server.sql`); three invariants, each carried by the database itself:
+
+**One filing per uuid, the same receipt bytes for every caller.** ``filings.uuid`` is the PRIMARY
+KEY and the whole commit is one transaction function that first reads the uuid's row. When two
+workers commit the same uuid at once, both see no row; the second one's INSERT waits on the first
+one's uncommitted key and then fails with a unique violation, on which ``sql.Connection.write``
+rolls it back (its folio number too) and runs the function again: now it reads the winner's row
+and answers with the stored receipt text. The winner also answers from the text it stored, so
+every caller gets the same bytes. Same manifest → the stored receipt (200); a manifest that only
+appends documents → a new revision with its own receipt under the same institutional folio, the
+filing row locked (``FOR UPDATE``) so two revisions cannot interleave; anything else → 422.
+
+**Institutional folios gap-free and unique per office and year.** No sequence (they leave gaps on
+rollback): the ``folio_counters`` row of (office, year) is upserted (``last + 1 … RETURNING``)
+inside the filing's transaction. The upsert holds that row's lock until commit, so the next filing
+of the office waits and then reads the committed value; a transaction that aborts after taking
+its number rolls the counter back with it, and ``UNIQUE (office, year, sequence)`` backs it up.
+
+**The changes feed never skips an event.** A poller asks for ``cursor > since``; that is safe only
+if a change becomes visible no later than every change with a smaller cursor. The cursor is not a
+sequence or AUTOINCREMENT (numbers taken in one order, committed in another) but comes from the
+single ``change_counter`` row, incremented in the writing transaction. Proof: the writer of cursor
+c holds that row's lock from taking c until its commit has become visible (PostgreSQL releases row
+locks after marking the transaction committed); the writer of c + 1 can only take its number after
+that. So commit order is cursor order, and any snapshot that shows change c + 1 shows c and every
+change before it; a rolled-back writer gives its number back, so there are no holes either. It
+serializes status changes (short transactions, administrative events); filings do not touch it.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +42,17 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync import protocol
-from sync.server import database
+from sync.server import sql
 from sync.server.blobs import check_sha256
 from sync.server.devices import Device
-from sync.server.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from sync.server.errors import (
+    BackendError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+)
 
 DOCUMENT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "ordinal": int,
@@ -104,54 +133,71 @@ def validate_manifest(manifest: Any, path_uuid: str, device: Device) -> list[str
 
 
 def commit(
-    connection: sqlite3.Connection,
+    connection: sql.Connection,
     manifest: dict[str, Any],
     device: Device,
     missing: list[str],
     signing_key: Ed25519PrivateKey,
     key_id: str,
     now: datetime,
+    *,
+    abort_after_folio: Callable[[str], bool] | None = None,
 ) -> Commit:
+    """Store the filing (or its new revision) and sign its receipt; a replay gets the stored one.
+
+    ``abort_after_folio`` is the test-only fault hook: when it says so, the transaction fails
+    after taking its folio number (which the rollback gives back)."""
     digest = protocol.manifest_sha256(manifest)
     signer = _Signer(signing_key, key_id, device, now)
-    existing = _stored(connection, manifest["uuid"])
-    if existing is not None:
-        return _replay_or_revise(connection, manifest, digest, missing, signer)
-    if missing:
-        raise _missing(missing)
-    try:
-        with database.write(connection):
-            sequence = connection.execute(
-                "INSERT INTO folio_counters (office, year, last) VALUES (?, ?, 1) "
-                "ON CONFLICT(office, year) DO UPDATE SET last = last + 1 RETURNING last",
-                (device.office, now.year),
-            ).fetchone()[0]
-            receipt = signer.receipt(
-                manifest["uuid"], f"{device.office}/{now.year}/{sequence:06d}", digest
+    # Most retries are replays of what is stored: answer them without a write transaction.
+    stored = _stored(connection, manifest["uuid"])
+    if stored is not None and stored["manifest_sha256"] == digest:
+        return Commit(_receipt(stored["receipt"]), created=False)
+
+    def work(tx: sql.Connection) -> Commit:
+        row = _stored(tx, manifest["uuid"], lock=True)
+        if row is not None:
+            return _replay_or_revise(tx, row, manifest, digest, missing, signer)
+        if missing:
+            raise _missing(missing)
+        sequence = tx.execute(
+            "INSERT INTO folio_counters (office, year, last) VALUES (?, ?, 1) "
+            "ON CONFLICT (office, year) DO UPDATE SET last = folio_counters.last + 1 "
+            "RETURNING last",
+            (device.office, now.year),
+        ).fetchone()[0]
+        if abort_after_folio is not None and abort_after_folio(manifest["uuid"]):
+            raise BackendError(
+                "Falla de prueba: la transacción se abortó después de tomar su folio.",
+                code="falla_de_prueba",
+                status=503,
+                headers={"Retry-After": "0"},
             )
-            connection.execute(
-                "INSERT INTO filings (uuid, office, year, sequence, institutional_folio, "
-                "device_id, manifest_sha256, manifest, receipt, committed_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    manifest["uuid"],
-                    device.office,
-                    now.year,
-                    sequence,
-                    receipt.institutional_folio,
-                    device.id,
-                    digest,
-                    protocol.canonical_json(manifest).decode("utf-8"),
-                    json.dumps(receipt.to_dict(), ensure_ascii=False),
-                    receipt.server_time,
-                ),
-            )
-    except sqlite3.IntegrityError:
-        # Another request committed this uuid between our read and our insert.
-        if _stored(connection, manifest["uuid"]) is None:
-            raise
-        return _replay_or_revise(connection, manifest, digest, missing, signer)
-    return Commit(receipt, created=True)
+        receipt = signer.receipt(
+            manifest["uuid"], f"{device.office}/{now.year}/{sequence:06d}", digest
+        )
+        receipt_text = json.dumps(receipt.to_dict(), ensure_ascii=False)
+        tx.execute(
+            "INSERT INTO filings (uuid, office, year, sequence, institutional_folio, "
+            "device_id, manifest_sha256, manifest, receipt, committed_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                manifest["uuid"],
+                device.office,
+                now.year,
+                sequence,
+                receipt.institutional_folio,
+                device.id,
+                digest,
+                protocol.canonical_json(manifest).decode("utf-8"),
+                receipt_text,
+                receipt.server_time,
+            ),
+        )
+        # What the replays will answer, parsed from the same stored text.
+        return Commit(_receipt(receipt_text), created=True)
+
+    return connection.write(work)
 
 
 @dataclass(frozen=True)
@@ -184,17 +230,22 @@ def _missing(missing: list[str]) -> Conflict:
     )
 
 
-def _stored(connection: sqlite3.Connection, filing_uuid: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = connection.execute(
+def _receipt(text: str) -> protocol.Receipt:
+    return protocol.Receipt.from_dict(json.loads(text))
+
+
+def _stored(connection: sql.Connection, filing_uuid: str, *, lock: bool = False) -> Any:
+    """The filing's row or None; ``lock`` holds it (PostgreSQL) until the transaction ends."""
+    return connection.execute(
         "SELECT manifest_sha256, manifest, receipt, office, institutional_folio, revision, "
-        "committed_at FROM filings WHERE uuid = ?",
+        "committed_at FROM filings WHERE uuid = ?" + (connection.for_update if lock else ""),
         (filing_uuid,),
     ).fetchone()
-    return row
 
 
 def _replay_or_revise(
-    connection: sqlite3.Connection,
+    tx: sql.Connection,
+    row: Any,
     manifest: dict[str, Any],
     digest: str,
     missing: list[str],
@@ -202,56 +253,53 @@ def _replay_or_revise(
 ) -> Commit:
     """The same manifest (now or in an earlier revision) gets its stored receipt back; a manifest
     that only adds documents to the stored one is a new revision under the same institutional
-    folio; anything else is refused."""
-    with database.write(connection):
-        row = _stored(connection, manifest["uuid"])
-        assert row is not None  # filings rows are never deleted
-        if row["manifest_sha256"] == digest:
-            return Commit(protocol.Receipt.from_dict(json.loads(row["receipt"])), created=False)
-        earlier = connection.execute(
-            "SELECT receipt FROM filing_revisions WHERE filing_uuid = ? AND manifest_sha256 = ?",
-            (manifest["uuid"], digest),
-        ).fetchone()
-        if earlier is not None:
-            return Commit(protocol.Receipt.from_dict(json.loads(earlier["receipt"])), created=False)
-        if row["office"] != signer.device.office or not _adds_documents(
-            json.loads(row["manifest"]), manifest
-        ):
-            raise Unprocessable(
-                "Ya existe un escrito con este uuid y otro contenido; no se sobrescribe. "
-                "Revise el registro local de este escrito.",
-                code="manifiesto_distinto",
-                manifest_sha256=row["manifest_sha256"],
-            )
-        if missing:
-            raise _missing(missing)
-        revision = row["revision"] + 1
-        receipt = signer.receipt(manifest["uuid"], row["institutional_folio"], digest)
-        text = protocol.canonical_json(manifest).decode("utf-8")
-        connection.execute(  # the first revision enters the history when the second arrives
-            "INSERT OR IGNORE INTO filing_revisions (filing_uuid, revision, manifest_sha256, "
-            "manifest, receipt, committed_at) VALUES (?,?,?,?,?,?)",
-            (
-                manifest["uuid"],
-                row["revision"],
-                row["manifest_sha256"],
-                row["manifest"],
-                row["receipt"],
-                row["committed_at"],
-            ),
+    folio; anything else is refused. ``row`` is the filing, locked in ``tx``."""
+    if row["manifest_sha256"] == digest:
+        return Commit(_receipt(row["receipt"]), created=False)
+    earlier = tx.execute(
+        "SELECT receipt FROM filing_revisions WHERE filing_uuid = ? AND manifest_sha256 = ?",
+        (manifest["uuid"], digest),
+    ).fetchone()
+    if earlier is not None:
+        return Commit(_receipt(earlier["receipt"]), created=False)
+    if row["office"] != signer.device.office or not _adds_documents(
+        json.loads(row["manifest"]), manifest
+    ):
+        raise Unprocessable(
+            "Ya existe un escrito con este uuid y otro contenido; no se sobrescribe. "
+            "Revise el registro local de este escrito.",
+            code="manifiesto_distinto",
+            manifest_sha256=row["manifest_sha256"],
         )
-        receipt_text = json.dumps(receipt.to_dict(), ensure_ascii=False)
-        connection.execute(
-            "INSERT INTO filing_revisions (filing_uuid, revision, manifest_sha256, manifest, "
-            "receipt, committed_at) VALUES (?,?,?,?,?,?)",
-            (manifest["uuid"], revision, digest, text, receipt_text, receipt.server_time),
-        )
-        connection.execute(
-            "UPDATE filings SET manifest_sha256 = ?, manifest = ?, receipt = ?, revision = ? "
-            "WHERE uuid = ?",
-            (digest, text, receipt_text, revision, manifest["uuid"]),
-        )
-    return Commit(receipt, created=True)
+    if missing:
+        raise _missing(missing)
+    revision = row["revision"] + 1
+    receipt = signer.receipt(manifest["uuid"], row["institutional_folio"], digest)
+    text = protocol.canonical_json(manifest).decode("utf-8")
+    tx.execute(  # the first revision enters the history when the second arrives
+        "INSERT INTO filing_revisions (filing_uuid, revision, manifest_sha256, manifest, "
+        "receipt, committed_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+        (
+            manifest["uuid"],
+            row["revision"],
+            row["manifest_sha256"],
+            row["manifest"],
+            row["receipt"],
+            row["committed_at"],
+        ),
+    )
+    receipt_text = json.dumps(receipt.to_dict(), ensure_ascii=False)
+    tx.execute(
+        "INSERT INTO filing_revisions (filing_uuid, revision, manifest_sha256, manifest, "
+        "receipt, committed_at) VALUES (?,?,?,?,?,?)",
+        (manifest["uuid"], revision, digest, text, receipt_text, receipt.server_time),
+    )
+    tx.execute(
+        "UPDATE filings SET manifest_sha256 = ?, manifest = ?, receipt = ?, revision = ? "
+        "WHERE uuid = ?",
+        (digest, text, receipt_text, revision, manifest["uuid"]),
+    )
+    return Commit(_receipt(receipt_text), created=True)
 
 
 def _adds_documents(stored: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -272,7 +320,7 @@ def _adds_documents(stored: dict[str, Any], new: dict[str, Any]) -> bool:
     )
 
 
-def receipt_of(connection: sqlite3.Connection, filing_uuid: str, device: Device) -> dict[str, str]:
+def receipt_of(connection: sql.Connection, filing_uuid: str, device: Device) -> dict[str, str]:
     row = _stored(connection, filing_uuid)
     if row is None or row["office"] != device.office:
         raise NotFound("El servidor no tiene ese escrito.", code="escrito_desconocido")
@@ -281,29 +329,39 @@ def receipt_of(connection: sqlite3.Connection, filing_uuid: str, device: Device)
 
 
 def mark(
-    connection: sqlite3.Connection, filing_uuid: str, status: str, note: str, now: datetime
+    connection: sql.Connection, filing_uuid: str, status: str, note: str, now: datetime
 ) -> int:
-    """Append a status change to the feed; returns its cursor."""
+    """Append a status change to the feed; returns its cursor (see the module's docstring)."""
     if status not in protocol.SERVER_STATUSES:
         raise BadRequest(
             f"Estado desconocido «{status}»; use uno de {', '.join(protocol.SERVER_STATUSES)}.",
             code="estado_invalido",
         )
-    with database.write(connection):
-        row = connection.execute(
-            "SELECT office FROM filings WHERE uuid = ?", (filing_uuid,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"El servidor no tiene el escrito {filing_uuid}.")
-        cursor = connection.execute(
-            "INSERT INTO changes (filing_uuid, office, status, note, at) VALUES (?,?,?,?,?)",
-            (filing_uuid, row["office"], status, note, now.isoformat(timespec="seconds")),
-        ).lastrowid
-    assert cursor is not None
+
+    return connection.write(lambda tx: append_change(tx, filing_uuid, status, note, now))
+
+
+def append_change(
+    tx: sql.Connection, filing_uuid: str, status: str, note: str, now: datetime
+) -> int:
+    """The feed's next event inside the caller's write transaction ``tx``; its cursor stays
+    locked (and later cursors wait) until ``tx`` ends."""
+    row = tx.execute("SELECT office FROM filings WHERE uuid = ?", (filing_uuid,)).fetchone()
+    if row is None:
+        raise NotFound(f"El servidor no tiene el escrito {filing_uuid}.")
+    cursor = int(
+        tx.execute(
+            "UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last"
+        ).fetchone()[0]
+    )
+    tx.execute(
+        "INSERT INTO changes (cursor, filing_uuid, office, status, note, at) VALUES (?,?,?,?,?,?)",
+        (cursor, filing_uuid, row["office"], status, note, now.isoformat(timespec="seconds")),
+    )
     return cursor
 
 
-def changes(connection: sqlite3.Connection, office: str, since: int, limit: int) -> dict[str, Any]:
+def changes(connection: sql.Connection, office: str, since: int, limit: int) -> dict[str, Any]:
     rows = connection.execute(
         "SELECT cursor, filing_uuid, status, note, at FROM changes "
         "WHERE office = ? AND cursor > ? ORDER BY cursor LIMIT ?",
