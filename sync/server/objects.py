@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from mailroom.fsutil import fsync_dir
 from sync.server.errors import BackendError
 
 STAGING_PREFIX = "partial/"
@@ -222,21 +223,11 @@ class _FileAssembly(Assembly):
             self.final.parent.unlink()
         self.final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.temporary, self.final)
-        _fsync_directory(self.final.parent)
+        fsync_dir(self.final.parent)
 
     def abort(self) -> None:
         self.handle.close()
         self.temporary.unlink(missing_ok=True)
-
-
-def _fsync_directory(path: Path) -> None:
-    if os.name != "posix":
-        return
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def as_utc(moment: Any) -> datetime:
