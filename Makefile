@@ -72,6 +72,8 @@ bench: setup
 	$(BIN)/python bench/kiosk_choices.py
 	$(BIN)/python bench/bundle.py
 	$(BIN)/python bench/permissions.py
+	$(BIN)/python bench/backend.py
+	$(BIN)/python bench/migrate.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla

@@ -102,6 +102,7 @@ def add_backend_commands(commands: Any, common: argparse.ArgumentParser) -> None
     openapi.add_argument("-o", "--output", type=Path, help="archivo (salida estándar si se omite)")
     openapi.set_defaults(handler=cmd_openapi, needs_store=False)
     add_reconcile_command(admin, common, storage)
+    add_migrate_command(admin, common, storage)
 
 
 def cmd_serve_backend(args: argparse.Namespace, store: None, settings: Settings) -> int:
@@ -309,3 +310,59 @@ def cmd_reconcile(args: argparse.Namespace, store: None, settings: Settings) -> 
         )
     )
     return 1 if found.missing_objects or kept else 0
+
+
+# ``oficialia backend migrar`` (helper "migrate", issue 17) ----------------------------------------
+
+
+def add_migrate_command(
+    admin: Any, common: argparse.ArgumentParser, storage: argparse.ArgumentParser
+) -> None:
+    migrate = admin.add_parser(
+        "migrar",
+        parents=[common, storage],
+        help="copiar un servidor de SQLite y carpeta a PostgreSQL y un almacén S3 (reanudable)",
+    )
+    migrate.add_argument(
+        "--desde",
+        type=Path,
+        required=True,
+        metavar="CARPETA",
+        help="carpeta de datos del servidor actual (detenido): backend.sqlite3, blobs/, llave",
+    )
+    migrate.add_argument(
+        "--lote", type=int, default=500, metavar="N", help="filas por transacción (500)"
+    )
+    migrate.set_defaults(handler=cmd_migrate, needs_store=False)
+
+
+def cmd_migrate(args: argparse.Namespace, store: None, settings: Settings) -> int:
+    from sync.server import migrate
+
+    database_url = args.database_url or os.environ.get(DATABASE_URL_ENV) or None
+    blob_url = args.blob_url or os.environ.get(BLOB_URL_ENV) or None
+    if database_url is None:
+        raise InvalidInput(
+            f"Indique la base de destino con --database-url postgresql://… (o {DATABASE_URL_ENV})."
+        )
+    if args.lote < 1:
+        raise InvalidInput("--lote debe ser 1 o más.")
+    folder = args.desde.resolve()
+    with _wrapped():
+        result = migrate.migrate(
+            folder,
+            database_url,
+            blob_url,
+            batch=args.lote,
+            progress=lambda line: print(line, flush=True),
+        )
+    if result.copied == 0:
+        print("Nada que copiar: el destino ya tenía todo lo del origen.")
+    else:
+        print(f"Migración completa: {result.copied} fila(s) y archivo(s) copiados.")
+    print(
+        "Las subidas a medias no se copian: los equipos las reinician desde el principio. "
+        f"Arranque los servidores nuevos con --data-dir {folder} (la llave de firma sigue ahí)"
+        " y las mismas --database-url y --blob-url."
+    )
+    return 0
