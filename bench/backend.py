@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -52,7 +51,7 @@ from sync import protocol  # noqa: E402
 from sync.server.backend import Backend, BackendConfig  # noqa: E402
 from sync.server.local_processes import LocalServiceError  # noqa: E402
 from sync.server.local_services import PostgresCluster, SeaweedS3  # noqa: E402
-from tests.backend_server import BackendServer  # noqa: E402
+from tests.backend_server import BackendServer, served_process  # noqa: E402
 from tests.test_backend import Device  # noqa: E402
 from tests.test_backend_postgres import _free_port, put_filing, sequences_by_office  # noqa: E402
 
@@ -122,30 +121,10 @@ def serving(folder: Path, flavour: Flavour, phase: str) -> Iterator[BackendServe
     if blob_url:
         command += ["--blob-url", blob_url]
     log_path = folder / f"{phase}-{flavour.key}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}{V1}/ping", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "El servidor no arrancó:\n" + log_path.read_text(errors="replace")[-3000:]
-                )
-            time.sleep(0.1)
-        yield BackendServer(admin, url)
+        with served_process(command, log_path, port) as url:
+            yield BackendServer(admin, url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         admin.close()
 
 

@@ -112,3 +112,43 @@ def backend_server(tmp_path: Path) -> Iterator[BackendServer]:
 def faulty_backend_server(tmp_path: Path) -> Iterator[BackendServer]:
     with running_backend(tmp_path / "servidor", fault_hooks=True) as running:
         yield running
+
+
+@contextmanager
+def served_process(
+    command: list[str], log_path: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``command`` (an ``oficialia serve-backend`` on ``port``) as a child process, once it answers
+    ``/ping``; its URL. Stopped (terminated, then killed) at the end; its output in ``log_path``."""
+    import subprocess
+    import time
+
+    import requests
+
+    from sync.protocol import API_PREFIX
+
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}{API_PREFIX}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+                continue
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "El servidor no arrancó:\n" + log_path.read_text(errors="replace")[-3000:]
+                )
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 import random
 import socket
-import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +27,7 @@ import requests
 from sync import protocol
 from sync.server import database, filings, sql
 from sync.server.backend import Backend, BackendConfig
-from tests.backend_server import BackendServer, running_backend
+from tests.backend_server import BackendServer, running_backend, served_process
 from tests.test_backend import Device
 
 V1 = protocol.API_PREFIX
@@ -59,30 +57,10 @@ def workers_server(
     command += ["--database-url", database_url, "--workers", "2", "--port", str(port)]
     if abort_after_folio:
         command.append("--fault-hooks")
-    log_path = tmp_path / "servidor.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log, env=environment)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}{V1}/ping", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            log_text = log_path.read_text(errors="replace")
-            assert process.poll() is None, log_text
-            assert time.monotonic() < deadline, log_text
-            time.sleep(0.1)
-        yield BackendServer(admin, url)
+        with served_process(command, tmp_path / "servidor.log", port, environment) as url:
+            yield BackendServer(admin, url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         admin.close()
 
 

@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -192,17 +193,17 @@ def _wait_gone(pid: int, seconds: float) -> bool:
     return True
 
 
-class LocalService:
+class LocalService(ABC):
     """Started and stopped, or used as a context manager; ``startup_seconds`` is how long the
     last start took."""
 
     startup_seconds = 0.0
 
-    def start(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self) -> None: ...
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def stop(self) -> None: ...
 
     def __enter__(self) -> Self:
         self.start()

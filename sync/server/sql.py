@@ -36,6 +36,7 @@ import random
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
@@ -76,18 +77,18 @@ class Cursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
 
-class Connection:
+class Connection(ABC):
     """One connection of either engine, for reads (``execute``) and write transactions
     (``write``). Borrowed from :meth:`Database.connect`; not shared between threads."""
 
     dialect: str = ""
     for_update: str = ""
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
-    def write(self, work: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, work: Callable[[Connection], T]) -> T: ...
 
     def run_script(self, script: str) -> None:
         """DDL statements separated by ``;`` (one by one: ``executescript`` would commit)."""
@@ -96,21 +97,21 @@ class Connection:
                 self.execute(statement)
 
 
-class Database:
+class Database(ABC):
     """An engine chosen by URL. ``connect()`` lends a connection for one request or command."""
 
     dialect: str = ""
     url: str = ""
 
-    def connect(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+    @abstractmethod
+    def connect(self) -> AbstractContextManager[Connection]: ...
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """``work`` in one write transaction on a connection of its own."""
         with self.connect() as connection:
             return connection.write(work)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - SQLite holds nothing between connections
         """Release the engine's resources (the pool); connecting again reopens them."""
 
 
