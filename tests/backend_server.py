@@ -64,6 +64,35 @@ class BackendServer:
         with self.backend.connect() as connection:
             return catalogs.replace(connection, name, items, self.backend.now())
 
+    def folios_by_uuid(self) -> dict[str, str]:
+        """Every filing the backend holds (SQLite or PostgreSQL) and its institutional folio."""
+        with self.backend.connect() as connection:
+            rows = connection.execute("SELECT uuid, institutional_folio FROM filings").fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def sequences_by_office(self) -> dict[str, list[int]]:
+        with self.backend.connect() as connection:
+            rows = connection.execute("SELECT office, sequence FROM filings").fetchall()
+        found: dict[str, list[int]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(row[1])
+        return {office: sorted(numbers) for office, numbers in found.items()}
+
+    def assert_blobs_hash_to_their_names(self) -> list[str]:
+        """Every complete blob's bytes (folder or S3) hash to its name; their SHA-256s."""
+        import hashlib
+
+        with self.backend.connect() as connection:
+            hashes = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT sha256 FROM blobs WHERE complete = 1"
+                ).fetchall()
+            ]
+        for sha in hashes:
+            assert hashlib.sha256(self.backend.blobs.read(sha)).hexdigest() == sha
+        return hashes
+
     # Fault switches (need fault_hooks=True); see sync/server/faults.py.
     def drop_after_commit(self, count: int = 1) -> None:
         self.backend.faults.drop_after_commit(count)
@@ -100,6 +129,52 @@ def running_backend(
     finally:
         server.stop()
         backend.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_workers(
+    data_dir: Path,
+    database_url: str,
+    *,
+    blob_url: str | None = None,
+    workers: int = 2,
+    fault_hooks: bool = False,
+    abort_after_folio: bool = False,
+    extra: list[str] | None = None,
+) -> Iterator[BackendServer]:
+    """``oficialia serve-backend --workers N`` over PostgreSQL (and S3 when ``blob_url``) as a
+    child process on 127.0.0.1, and an in-process admin on the same data; its log is
+    ``data_dir``'s sibling ``<name>.log``."""
+    import os
+    import sys
+
+    admin = Backend(BackendConfig(data_dir=data_dir, database_url=database_url, blob_url=blob_url))
+    port = free_port()
+    environment = {
+        **os.environ,
+        "OFICIALIA_BACKEND_ABORT_AFTER_FOLIO": "1" if abort_after_folio else "",
+    }
+    command = [sys.executable, "-m", "mailroom.cli", "serve-backend", "--data-dir", str(data_dir)]
+    command += ["--database-url", database_url, "--workers", str(workers), "--port", str(port)]
+    if blob_url:
+        command += ["--blob-url", blob_url]
+    if fault_hooks or abort_after_folio:
+        command.append("--fault-hooks")
+    command += extra or []
+    log_path = data_dir.with_name(data_dir.name + ".log")
+    try:
+        with served_process(command, log_path, port, environment) as url:
+            yield BackendServer(admin, url)
+    finally:
+        admin.close()
 
 
 @pytest.fixture

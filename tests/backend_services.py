@@ -42,6 +42,16 @@ class S3Bucket:
     def client(self, *, secret_key: str | None = None) -> Any:
         return self.seaweed.client(secret_key=secret_key)
 
+    @property
+    def url(self) -> str:
+        """The bucket as ``--blob-url`` takes it."""
+        return bucket_url(self.seaweed, self.name)
+
+
+def bucket_url(seaweed: SeaweedS3, name: str) -> str:
+    host = seaweed.endpoint_url.removeprefix("http://")
+    return f"s3+http://{seaweed.access_key}:{seaweed.secret_key}@{host}/{name}"
+
 
 def require_programs(find: Any) -> None:
     try:

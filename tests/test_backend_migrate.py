@@ -30,11 +30,6 @@ from tests.backend_services import S3Bucket
 from tests.test_sync_integration import enrol, register
 
 
-def s3_url(bucket: S3Bucket) -> str:
-    host = bucket.endpoint_url.removeprefix("http://")
-    return f"s3+http://{bucket.access_key}:{bucket.secret_key}@{host}/{bucket.name}"
-
-
 def build_source(store: Store, settings: Settings, tmp_path: Path, count: int) -> Path:
     """A backend folder with ``count`` filings from a real device, one of them revised, one
     marked, and an unused enrolment token; the server stopped afterwards."""
@@ -105,7 +100,7 @@ def test_a_migrated_backend_keeps_every_row_and_its_devices_sync_on(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     folder = build_source(store, settings, tmp_path, count=5)
-    blob_url = s3_url(s3_bucket)
+    blob_url = s3_bucket.url
     # A trial start on the target before the copy: its default catalogs give way to the source's.
     Backend(BackendConfig(data_dir=tmp_path / "prueba", database_url=postgres_url)).close()
 
@@ -169,7 +164,7 @@ def test_a_killed_migration_resumes_and_a_different_target_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     folder = build_source(store, settings, tmp_path, count=3)
-    blob_url = s3_url(s3_bucket)
+    blob_url = s3_bucket.url
     command = [
         *(sys.executable, "-m", "mailroom.cli"),
         *migrar(folder, postgres_url, blob_url, "--lote", "1"),

@@ -30,16 +30,11 @@ from tests.backend_services import S3Bucket
 MiB = 1024 * 1024
 
 
-def s3_url(bucket: S3Bucket) -> str:
-    host = bucket.endpoint_url.split("://", 1)[1]
-    return f"s3+http://{bucket.access_key}:{bucket.secret_key}@{host}/{bucket.name}"
-
-
 @pytest.fixture(params=["carpeta", "s3"])
 def blob_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "carpeta":
         return str(tmp_path / "archivos")
-    return s3_url(request.getfixturevalue("s3_bucket"))
+    return request.getfixturevalue("s3_bucket").url
 
 
 @pytest.fixture
@@ -63,7 +58,7 @@ def workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workers]
     if request.param == "sqlite-carpeta":
         configs = [BackendConfig(data_dir=tmp_path / "servidor")] * 2
     else:
-        url = s3_url(request.getfixturevalue("s3_bucket"))
+        url = request.getfixturevalue("s3_bucket").url
         database = request.getfixturevalue("postgres_url")
         configs = [
             BackendConfig(data_dir=tmp_path / f"w{n}", database_url=database, blob_url=url)
@@ -195,7 +190,7 @@ def test_sweep_removes_abandoned_uploads_and_unfinished_assemblies(workers: Work
     put(workers.second, data, MiB, 2 * MiB)
     workers.objects.put(f"{STAGING_PREFIX}{sha}/0000000000000-0000000000009", b"perdido")
     crashed = workers.objects.assemble("ef/" + "e" * 62)  # a worker died mid-assembly
-    crashed.write(os.urandom(PART_SIZE))
+    crashed.write(os.urandom(PART_SIZE + 1))
     database = workers.first.database
 
     young = blob_upkeep.sweep(database, workers.objects, datetime.now(UTC) - timedelta(hours=1))
@@ -253,7 +248,7 @@ def test_eight_concurrent_uploads_into_s3_and_into_the_folder(
     "grandes": 6 MiB blobs in 1 MiB chunks (staged, then assembled); "de una pieza": blobs
     that fit one chunk (the common scan), written once."""
     rates = {}
-    for name, blob_url in (("carpeta", None), ("s3", s3_url(s3_bucket))):
+    for name, blob_url in (("carpeta", None), ("s3", s3_bucket.url)):
         backend = Backend(BackendConfig(data_dir=tmp_path / name, blob_url=blob_url))
         devices = [[os.urandom(blob_size) for _ in range(per_device)] for _ in range(8)]
 
@@ -282,10 +277,10 @@ def test_reconciliar_command_reports_and_repairs_an_s3_backend(
 ) -> None:
     from mailroom.cli import main
 
-    options = ["--data-dir", str(tmp_path / "servidor"), "--blob-url", s3_url(s3_bucket)]
+    options = ["--data-dir", str(tmp_path / "servidor"), "--blob-url", s3_bucket.url]
     assert main(["backend", "reconciliar", *options]) == 0
     assert "Todo en orden" in capsys.readouterr().out
-    backend = Backend(BackendConfig(data_dir=tmp_path / "servidor", blob_url=s3_url(s3_bucket)))
+    backend = Backend(BackendConfig(data_dir=tmp_path / "servidor", blob_url=s3_bucket.url))
     data = os.urandom(3 * MiB)
     put(backend, data, 0, MiB)  # an upload the device abandoned
     orphan = hashlib.sha256(b"huerfano").hexdigest()
@@ -298,7 +293,7 @@ def test_reconciliar_command_reports_and_repairs_an_s3_backend(
     out = capsys.readouterr().out
     assert "Subidas abandonadas quitadas: 1; fragmentos sueltos: 1" in out
     assert "de menos de una hora se dejan" in out  # the orphan is too young to remove
-    assert list(store_url.open_store(s3_url(s3_bucket), tmp_path).list(STAGING_PREFIX)) == []
+    assert list(store_url.open_store(s3_bucket.url, tmp_path).list(STAGING_PREFIX)) == []
 
 
 def test_a_device_uploads_over_http_into_postgresql_and_s3_as_before(
@@ -310,7 +305,7 @@ def test_a_device_uploads_over_http_into_postgresql_and_s3_as_before(
     from tests.backend_server import running_backend
 
     with running_backend(
-        tmp_path / "servidor", database_url=postgres_url, blob_url=s3_url(s3_bucket)
+        tmp_path / "servidor", database_url=postgres_url, blob_url=s3_bucket.url
     ) as server:
         enrolled = requests.post(
             f"{server.url}/v1/devices/enroll",
@@ -340,3 +335,87 @@ def test_a_device_uploads_over_http_into_postgresql_and_s3_as_before(
         head = requests.head(f"{server.url}/v1/blobs/{sha}", headers=auth, timeout=10)
         assert head.status_code == 200
         assert server.backend.blobs.read(sha) == data
+
+
+def test_of_two_workers_one_sweeps_per_turn(workers: Workers) -> None:
+    every = timedelta(minutes=30)
+    now = datetime.now(UTC)
+    claim = blob_upkeep.claim_run
+    assert claim(workers.first.database, "barrido", every, now)
+    assert not claim(workers.second.database, "barrido", every, now + timedelta(minutes=10))
+    assert not claim(workers.first.database, "barrido", every, now + timedelta(minutes=29))
+    assert claim(workers.second.database, "barrido", every, now + timedelta(minutes=31))
+    assert not claim(workers.first.database, "barrido", every, now + timedelta(minutes=32))
+
+
+def test_a_worker_process_gets_its_parents_whole_configuration(tmp_path: Path) -> None:
+    from sync.server import serve
+
+    config = BackendConfig(
+        data_dir=tmp_path / "servidor",
+        timezone="America/Tijuana",
+        token_lifetime=timedelta(hours=6),
+        max_blob_bytes=123_456,
+        database_url="postgresql://oficialia@127.0.0.1:5433/estatal",
+        blob_url="s3+http://CLAVE:SECRETO@127.0.0.1:8333/escritos",
+        sweep_every=None,
+        abandon_after=timedelta(hours=3),
+    )
+    variables = serve.environment_of(config)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        assert serve.config_from_environment() == config
+
+
+def test_the_served_backend_sweeps_abandoned_uploads_by_itself(
+    postgres_url: str, s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    """Two workers, a sweep every 1.2 s, an upload abandoned after 0.7 s: the half-sent blob's
+    row and staged chunk go without anyone running a command; a finished blob stays."""
+    import requests
+
+    from tests.backend_server import running_workers
+
+    upkeep = ["--barrido-minutos", "0.02", "--abandono-horas", "0.0002"]
+    with running_workers(
+        tmp_path / "servidor", postgres_url, blob_url=s3_bucket.url, extra=upkeep
+    ) as server:
+        enrolled = requests.post(
+            f"{server.url}/v1/devices/enroll",
+            json={"token": server.enrolment_token("OPM"), "device_code": "C01"},
+            timeout=10,
+        ).json()
+        auth = {"Authorization": f"Bearer {enrolled['credential']}"}
+
+        def send(data: bytes, start: int, end: int) -> int:
+            headers = {
+                protocol.HEADER_CONTENT_RANGE: protocol.content_range(start, end, len(data)),
+                protocol.HEADER_CHUNK_DIGEST: hashlib.sha256(data[start:end]).hexdigest(),
+            }
+            sha = hashlib.sha256(data).hexdigest()
+            answer = requests.put(
+                f"{server.url}/v1/blobs/{sha}", data=data[start:end], headers=auth | headers
+            )
+            return answer.status_code
+
+        kept = os.urandom(300_000)
+        assert send(kept, 0, len(kept)) == 201
+        abandoned = os.urandom(2 * MiB)
+        assert send(abandoned, 0, MiB) == 202
+        database, store = server.backend.database, server.backend.objects
+
+        def leftovers() -> tuple[int, list[str]]:
+            with database.connect() as connection:
+                rows = connection.execute("SELECT count(*) FROM blob_uploads").fetchone()[0]
+            return rows, [item.key for item in store.list(STAGING_PREFIX)]
+
+        assert leftovers()[0] == 1 and len(leftovers()[1]) == 1
+        deadline = time.monotonic() + 30
+        while leftovers() != (0, []):
+            assert time.monotonic() < deadline, f"sin barrer: {leftovers()}"
+            time.sleep(0.3)
+        assert server.backend.blobs.read(hashlib.sha256(kept).hexdigest()) == kept
+        with database.connect() as connection:
+            swept = connection.execute("SELECT last_run FROM upkeep_runs").fetchall()
+        assert len(swept) == 1

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,41 +23,12 @@ import requests
 from sync import protocol
 from sync.server import database, filings, sql
 from sync.server.backend import Backend, BackendConfig
-from tests.backend_server import BackendServer, running_backend, served_process
+from tests.backend_server import running_backend, running_workers
 from tests.test_backend import Device
 
 V1 = protocol.API_PREFIX
 FILINGS = int(os.environ.get("OFICIALIA_PRUEBA_ESCRITOS", "20"))
 TWINS = 8
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def workers_server(
-    tmp_path: Path, database_url: str, *, abort_after_folio: bool = False
-) -> Iterator[BackendServer]:
-    """Two uvicorn workers over ``database_url``, and an in-process admin on the same data."""
-    data_dir = tmp_path / "servidor"
-    admin = Backend(BackendConfig(data_dir=data_dir, database_url=database_url))
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "OFICIALIA_BACKEND_ABORT_AFTER_FOLIO": "1" if abort_after_folio else "",
-    }
-    command = [sys.executable, "-m", "mailroom.cli", "serve-backend", "--data-dir", str(data_dir)]
-    command += ["--database-url", database_url, "--workers", "2", "--port", str(port)]
-    if abort_after_folio:
-        command.append("--fault-hooks")
-    try:
-        with served_process(command, tmp_path / "servidor.log", port, environment) as url:
-            yield BackendServer(admin, url)
-    finally:
-        admin.close()
 
 
 _sessions = threading.local()
@@ -84,19 +51,10 @@ def put_filing(device: Device, manifest: dict[str, Any]) -> requests.Response:
     )
 
 
-def sequences_by_office(server: BackendServer) -> dict[str, list[int]]:
-    with server.backend.connect() as connection:
-        rows = connection.execute("SELECT office, sequence FROM filings").fetchall()
-    found: dict[str, list[int]] = {}
-    for row in rows:
-        found.setdefault(row["office"], []).append(row["sequence"])
-    return {office: sorted(numbers) for office, numbers in found.items()}
-
-
 def test_identical_puts_through_two_workers_make_one_filing_and_the_same_receipt_bytes(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    with workers_server(tmp_path, postgres_url) as server:
+    with running_workers(tmp_path / "servidor", postgres_url) as server:
         offices = [Device(server, "C01", "OPM"), Device(server, "N01", "OPN")]
         sha = offices[0].upload(b"%PDF-1.7 anexo de la carrera")
         manifests = [(offices[n % 2], offices[n % 2].manifest([sha])) for n in range(FILINGS)]
@@ -116,7 +74,7 @@ def test_identical_puts_through_two_workers_make_one_filing_and_the_same_receipt
             assert len({a.content for a in got}) == 1  # byte for byte
             device.verified(got[0].json())
         half = FILINGS // 2
-        assert sequences_by_office(server) == {
+        assert server.sequences_by_office() == {
             "OPM": list(range(1, FILINGS - half + 1)),
             "OPN": list(range(1, half + 1)),
         }
@@ -125,7 +83,7 @@ def test_identical_puts_through_two_workers_make_one_filing_and_the_same_receipt
 def test_folios_stay_gap_free_when_transactions_abort_after_taking_their_number(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    with workers_server(tmp_path, postgres_url, abort_after_folio=True) as server:
+    with running_workers(tmp_path / "servidor", postgres_url, abort_after_folio=True) as server:
         offices = [Device(server, "C01", "OPM"), Device(server, "N01", "OPN")]
         sha = offices[0].upload(b"%PDF-1.7 anexo")
         aborted = Counter[str]()
@@ -149,7 +107,7 @@ def test_folios_stay_gap_free_when_transactions_abort_after_taking_their_number(
         # Every filing lost at least one transaction that held a folio number.
         assert len(aborted) == FILINGS
         half = FILINGS // 2
-        assert sequences_by_office(server) == {
+        assert server.sequences_by_office() == {
             "OPM": list(range(1, FILINGS - half + 1)),
             "OPN": list(range(1, half + 1)),
         }
@@ -161,7 +119,7 @@ def test_folios_stay_gap_free_when_transactions_abort_after_taking_their_number(
 def test_a_poller_misses_no_change_and_sees_none_twice_during_concurrent_marks(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    with workers_server(tmp_path, postgres_url) as server:
+    with running_workers(tmp_path / "servidor", postgres_url) as server:
         device = Device(server, "C01", "OPM")
         sha = device.upload(b"%PDF-1.7 para turnar")
         uuids = []

@@ -9,14 +9,13 @@ from pathlib import Path
 from bench.backend import measure_commits, measure_ingest, storm
 from tests.backend_server import running_backend
 from tests.backend_services import S3Bucket
-from tests.test_backend_objects import s3_url
 
 
 def test_the_bench_drivers_run_and_the_storm_drains_exactly_once(
     tmp_path: Path, postgres_url: str, s3_bucket: S3Bucket
 ) -> None:
     with running_backend(
-        tmp_path / "servidor", database_url=postgres_url, blob_url=s3_url(s3_bucket)
+        tmp_path / "servidor", database_url=postgres_url, blob_url=s3_bucket.url
     ) as server:
         drained = storm(server, filings=30, device_count=6, seed=17)
         assert drained.exactly_once, drained.problems

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,20 @@ def add_backend_commands(commands: Any, common: argparse.ArgumentParser) -> None
         default=1,
         metavar="N",
         help="procesos que atienden (más de uno requiere --database-url de PostgreSQL)",
+    )
+    serve.add_argument(
+        "--barrido-minutos",
+        type=float,
+        default=60.0,
+        metavar="M",
+        help="cada cuánto se quitan restos de subidas abandonadas (60; 0: nunca)",
+    )
+    serve.add_argument(
+        "--abandono-horas",
+        type=float,
+        default=24.0,
+        metavar="H",
+        help="una subida sin movimiento en tantas horas se da por abandonada (24)",
     )
     serve.add_argument(
         "--fault-hooks",
@@ -114,7 +129,15 @@ def cmd_serve_backend(args: argparse.Namespace, store: None, settings: Settings)
     hooks = args.fault_hooks or os.environ.get("OFICIALIA_BACKEND_FAULT_HOOKS") == "1"
     if args.workers < 1:
         raise InvalidInput("--workers debe ser 1 o más.")
-    backend = _backend(args, settings, fault_hooks=hooks)
+    if args.barrido_minutos < 0 or args.abandono_horas <= 0:
+        raise InvalidInput(
+            "--barrido-minutos no puede ser negativo y --abandono-horas debe ser mayor que cero."
+        )
+    upkeep = {
+        "sweep_every": timedelta(minutes=args.barrido_minutos) if args.barrido_minutos else None,
+        "abandon_after": timedelta(hours=args.abandono_horas),
+    }
+    backend = _backend(args, settings, fault_hooks=hooks, **upkeep)
     if args.workers > 1 and backend.database.dialect == "sqlite":
         raise InvalidInput(
             "Varios procesos (--workers) necesitan una base PostgreSQL: indique "
@@ -196,7 +219,9 @@ def cmd_openapi(args: argparse.Namespace, store: None, settings: Settings) -> in
     return 0
 
 
-def _backend(args: argparse.Namespace, settings: Settings, *, fault_hooks: bool = False) -> Backend:
+def _backend(
+    args: argparse.Namespace, settings: Settings, *, fault_hooks: bool = False, **more: Any
+) -> Backend:
     from sync.server.backend import Backend, BackendConfig
 
     database_url = args.database_url or os.environ.get(DATABASE_URL_ENV) or None
@@ -207,6 +232,7 @@ def _backend(args: argparse.Namespace, settings: Settings, *, fault_hooks: bool 
         database_url=database_url,
         blob_url=blob_url,
         abort_after_folio=fault_hooks and os.environ.get(ABORT_AFTER_FOLIO_ENV) == "1",
+        **more,
     )
     try:
         return Backend(config)
@@ -269,7 +295,7 @@ def add_reconcile_command(
 
 
 def cmd_reconcile(args: argparse.Namespace, store: None, settings: Settings) -> int:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from sync.server import blob_upkeep
 

@@ -19,15 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sync import protocol
 from sync.server import catalogs, database, keys, sql, store_url
+from sync.server.blob_upkeep import SweepTimer
 from sync.server.blobs import BlobStore
 from sync.server.faults import FaultHooks
-
-FAULT_HOOKS_ENV = "OFICIALIA_BACKEND_FAULT_HOOKS"
-DATABASE_URL_ENV = "OFICIALIA_BACKEND_DATABASE_URL"
-BLOB_URL_ENV = "OFICIALIA_BACKEND_BLOB_URL"
-# Test-only, with the fault hooks on: every filing's first commit attempt in each process takes
-# its folio number and then aborts (see tests/test_backend_postgres.py).
-ABORT_AFTER_FOLIO_ENV = "OFICIALIA_BACKEND_ABORT_AFTER_FOLIO"
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,9 @@ class BackendConfig:
     database_url: str | None = None  # None: backend.sqlite3 in data_dir
     blob_url: str | None = None  # None: blobs/ in data_dir
     abort_after_folio: bool = False  # test-only; needs fault_hooks
+    # The served backend sweeps what crashed uploads left (blob_upkeep.SweepTimer); None: never.
+    sweep_every: timedelta | None = timedelta(hours=1)
+    abandon_after: timedelta = timedelta(hours=24)  # an upload untouched this long is abandoned
 
 
 class FolioAborts:
@@ -81,6 +78,7 @@ class Backend:
         self.blobs = BlobStore(self.objects, self.database, config.max_blob_bytes)
         self.faults = FaultHooks(enabled=config.fault_hooks)
         self.folio_aborts = FolioAborts(enabled=config.fault_hooks and config.abort_after_folio)
+        self._upkeep: SweepTimer | None = None
         with self.connect() as connection:
             catalogs.seed_defaults(connection, self.now())
 
@@ -91,5 +89,16 @@ class Backend:
     def connect(self) -> AbstractContextManager[sql.Connection]:
         return self.database.connect()
 
+    def start_upkeep(self) -> None:
+        """The periodic sweep, in a process that serves (not in a one-off admin command)."""
+        if self.config.sweep_every is None or self._upkeep is not None:
+            return
+        self._upkeep = SweepTimer(
+            self.database, self.objects, self.config.sweep_every, self.config.abandon_after
+        )
+        self._upkeep.start()
+
     def close(self) -> None:
+        if self._upkeep is not None:
+            self._upkeep.stop()
         self.database.close()

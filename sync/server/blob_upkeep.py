@@ -9,10 +9,16 @@ uploads, temporary files). A live upload is never touched: its row is younger th
 the finished objects with the ``blobs`` rows that count as complete: objects without a row, rows
 without an object (or with an object of another size). Repair removes orphan objects only, and
 only those older than the grace period (a finished upload writes its object just before its row).
+
+:class:`SweepTimer` runs the sweep inside the server, every ``sweep_every`` of the backend's
+configuration; of several workers, the one that moves ``upkeep_runs`` forward does the run.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +27,9 @@ from sync.server.objects import STAGING_PREFIX, ObjectStore, blob_key
 
 HEX = "0123456789abcdef"
 REPAIR_GRACE = timedelta(hours=1)
+SWEEP_RUN = "barrido"
+
+log = logging.getLogger("oficialia.servidor")
 
 
 @dataclass(frozen=True)
@@ -91,3 +100,78 @@ def reconcile(
                 removed.append(item.key)
         missing.extend(sha for sha, size in rows.items() if found.get(sha) != size)
     return Reconciliation(tuple(orphans), tuple(sorted(missing)), tuple(removed))
+
+
+def claim_run(database: sql.Database, name: str, every: timedelta, now: datetime) -> bool:
+    """True for the one caller that finds ``name`` last run ``every`` ago or more (or never)
+    and records ``now`` as its run; the others, in any worker, get False."""
+    stamp = uploads.now_text(now)
+    due = uploads.now_text(now - every)
+
+    def work(tx: sql.Connection) -> bool:
+        row = tx.execute(
+            "SELECT last_run FROM upkeep_runs WHERE name = ?" + tx.for_update, (name,)
+        ).fetchone()
+        if row is None:
+            tx.execute("INSERT INTO upkeep_runs (name, last_run) VALUES (?, ?)", (name, stamp))
+            return True
+        if row[0] > due:
+            return False
+        tx.execute("UPDATE upkeep_runs SET last_run = ? WHERE name = ?", (stamp, name))
+        return True
+
+    return database.write(work)
+
+
+class SweepTimer:
+    """A daemon thread that sweeps what crashed uploads left, once per ``every`` across all
+    workers; the first look comes after a random part of ``every`` so workers started together
+    do not all ask at once. A failed run is logged and tried again at the next turn."""
+
+    def __init__(
+        self,
+        database: sql.Database,
+        objects: ObjectStore,
+        every: timedelta,
+        abandon_after: timedelta,
+    ) -> None:
+        self.database = database
+        self.objects = objects
+        self.every = every
+        self.abandon_after = abandon_after
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="barrido", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def run_once(self, now: datetime | None = None) -> SweepReport | None:
+        """Sweep if this worker's turn has come; the report, or None when it was not."""
+        moment = now or datetime.now(UTC)
+        if not claim_run(self.database, SWEEP_RUN, self.every, moment):
+            return None
+        report = sweep(self.database, self.objects, moment - self.abandon_after)
+        if report.uploads or report.staged or report.assemblies:
+            log.info(
+                "Barrido: %d subidas abandonadas, %d fragmentos sueltos, "
+                "%d ensamblados sin terminar",
+                report.uploads,
+                report.staged,
+                report.assemblies,
+            )
+        return report
+
+    def _run(self) -> None:
+        seconds = self.every.total_seconds()
+        delay = random.uniform(0.1, 1.0) * seconds
+        while not self._stop.wait(delay):
+            try:
+                self.run_once()
+            except Exception:  # the store or the database is down: next turn
+                log.exception("El barrido de subidas abandonadas falló; se reintentará")
+            delay = seconds

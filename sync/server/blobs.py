@@ -10,13 +10,19 @@ it goes, and writes the final object only when the whole SHA-256 matches; the bl
 ``blobs.complete`` is committed after that. Two devices uploading the same blob at once share one
 upload and end with one object; a crash leaves staged chunks and unfinished assemblies that
 :func:`sync.server.blob_upkeep.sweep` removes once they are old.
+
+A device sends its chunks one after another on one connection, which stays with one worker, so
+the worker that assembles a blob has usually staged its chunks itself: it keeps what it staged
+lately in memory (:class:`RecentChunks`) and reads back from the store only what it lacks. The
+staged objects are still written first: they are what makes an acknowledged chunk durable.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +46,45 @@ FINISH_WAIT = 20.0
 FINISH_POLL = 0.1
 RENEW_EVERY = 64 * 1024 * 1024  # bytes assembled between lease renewals
 PREFETCH = 4  # staged chunks read ahead while assembling (at most 4 × MAX_CHUNK in memory)
+RECENT_BYTES = 128 * 1024 * 1024  # staged chunks a worker keeps in memory for assembling
+
+
+class RecentChunks:
+    """The chunks this process staged lately, by staging key, least recently staged dropped
+    first once they pass ``budget`` bytes. Only chunks whose row this process committed go in,
+    and the whole blob's SHA-256 is checked after assembly whatever the source."""
+
+    def __init__(self, budget: int = RECENT_BYTES) -> None:
+        self.budget = budget
+        self.held = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, key: str, data: bytes) -> None:
+        if len(data) > self.budget:
+            return
+        with self._lock:
+            self._pop(key)
+            self._items[key] = data
+            self.held += len(data)
+            while self.held > self.budget:
+                _, oldest = self._items.popitem(last=False)
+                self.held -= len(oldest)
+
+    def take(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._pop(key)
+
+    def forget(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._pop(key)
+
+    def _pop(self, key: str) -> bytes | None:
+        data = self._items.pop(key, None)
+        if data is not None:
+            self.held -= len(data)
+        return data
 
 
 @dataclass(frozen=True)
@@ -68,6 +113,7 @@ class BlobStore:
         self.objects = objects
         self.database = database
         self.max_blob_bytes = max_blob_bytes
+        self.recent = RecentChunks()
 
     def final_path(self, sha256: str) -> Path:
         """Where the folder store keeps a finished blob (tests and tools read it directly)."""
@@ -161,6 +207,7 @@ class BlobStore:
             if (sha256, start, end) not in uploads.committed_chunk_keys_of(self.database, sha256):
                 self.objects.delete(key)
             return self._after_lost_race(sha256)
+        self.recent.keep(key, data)
         return ChunkResult(False, end)
 
     def _after_lost_race(self, sha256: str) -> ChunkResult:
@@ -221,8 +268,7 @@ class BlobStore:
             uploads.release_lease(self.database, sha256)
             raise
         uploads.mark_complete(self.database, sha256, total)
-        for chunk in staged:
-            self.objects.delete(chunk_key(sha256, chunk.start, chunk.end))
+        self._delete_staged(sha256, staged)
         return ChunkResult(True, total)
 
     def _copy_staged(
@@ -240,12 +286,19 @@ class BlobStore:
         return whole
 
     def _prefetched(self, sha256: str, staged: list[uploads.Chunk]) -> Iterator[bytes]:
-        """The staged chunks in order, a few fetched ahead: on S3 each is a round trip."""
+        """The staged chunks in order: from memory when this process staged them, else read
+        from the store a few ahead (on S3 each is a round trip)."""
         with ThreadPoolExecutor(PREFETCH, thread_name_prefix="staged") as pool:
             pending: deque[Future[bytes]] = deque()
             for chunk in staged:
                 key = chunk_key(sha256, chunk.start, chunk.end)
-                pending.append(pool.submit(self.objects.read, key))
+                held = self.recent.take(key)
+                if held is not None:
+                    ready: Future[bytes] = Future()
+                    ready.set_result(held)
+                    pending.append(ready)
+                else:
+                    pending.append(pool.submit(self.objects.read, key))
                 if len(pending) >= PREFETCH:
                     yield pending.popleft().result()
             while pending:
@@ -253,8 +306,12 @@ class BlobStore:
 
     def _discard(self, sha256: str, staged: list[uploads.Chunk]) -> None:
         uploads.forget(self.database, sha256)
-        for chunk in staged:
-            self.objects.delete(chunk_key(sha256, chunk.start, chunk.end))
+        self._delete_staged(sha256, staged)
+
+    def _delete_staged(self, sha256: str, staged: list[uploads.Chunk]) -> None:
+        keys = [chunk_key(sha256, chunk.start, chunk.end) for chunk in staged]
+        self.recent.forget(keys)
+        self.objects.delete_many(keys)
 
 
 def _resume_from(offset: int) -> Conflict:

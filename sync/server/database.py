@@ -165,6 +165,15 @@ _M005_BLOB_UPLOADS = """
     );
 """
 
+# When the server's periodic upkeep last ran (sync/server/blob_upkeep.py): the worker that moves
+# the time forward does the run, so several workers do not sweep the same store at once.
+_M006_UPKEEP = """
+    CREATE TABLE upkeep_runs (
+        name TEXT PRIMARY KEY,
+        last_run TEXT NOT NULL
+    );
+"""
+
 # Append-only: never edit a migration once it has landed.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -194,6 +203,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=_M005_BLOB_UPLOADS.format(integer="INTEGER"),
         postgresql=_M005_BLOB_UPLOADS.format(integer="BIGINT"),
     ),
+    Migration("m006_upkeep_runs", sqlite=_M006_UPKEEP, postgresql=_M006_UPKEEP),
 )
 
 

@@ -36,6 +36,7 @@ from sync.server.objects import (
 
 T = TypeVar("T")
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+DELETE_BATCH = 1000  # the most keys S3 takes in one DeleteObjects
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,20 @@ class S3Store(ObjectStore):
     def delete(self, key: str) -> None:
         self._call(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
 
+    def delete_many(self, keys: list[str]) -> None:
+        for first in range(0, len(keys), DELETE_BATCH):
+            batch = keys[first : first + DELETE_BATCH]
+            answer = self._call(
+                self.client.delete_objects,
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": self._key(key)} for key in batch], "Quiet": True},
+            )
+            failed = [item for item in answer.get("Errors", []) if item.get("Code") != "NoSuchKey"]
+            if failed:
+                raise _unavailable(
+                    self, RuntimeError(f"{len(failed)} objetos no se borraron: {failed[0]}")
+                )
+
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._key(prefix)
@@ -195,10 +210,11 @@ class _MultipartAssembly(Assembly):
 
     def write(self, data: bytes) -> None:
         self.buffer += data
-        if len(self.buffer) >= PART_SIZE:
-            self._send_part()
+        # Only past a whole part: an object of exactly PART_SIZE is then one PUT, not three calls.
+        while len(self.buffer) > PART_SIZE:
+            self._send_part(PART_SIZE)
 
-    def _send_part(self) -> None:
+    def _send_part(self, size: int | None = None) -> None:
         client, bucket = self.store.client, self.store.bucket
         if self.upload_id is None:
             started = self.store._call(client.create_multipart_upload, Bucket=bucket, Key=self.key)
@@ -210,10 +226,10 @@ class _MultipartAssembly(Assembly):
             Key=self.key,
             UploadId=self.upload_id,
             PartNumber=number,
-            Body=bytes(self.buffer),
+            Body=bytes(self.buffer[:size]),
         )
         self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-        self.buffer.clear()
+        del self.buffer[:size]
 
     def commit(self) -> None:
         client, bucket = self.store.client, self.store.bucket

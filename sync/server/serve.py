@@ -12,20 +12,14 @@ import json
 import os
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from sync.server.app import create_app, create_asgi
-from sync.server.backend import (
-    ABORT_AFTER_FOLIO_ENV,
-    BLOB_URL_ENV,
-    DATABASE_URL_ENV,
-    FAULT_HOOKS_ENV,
-    Backend,
-    BackendConfig,
-)
+from sync.server.backend import Backend, BackendConfig
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 
@@ -45,11 +39,13 @@ def uvicorn_config(
     )
 
 
-DATA_DIR_ENV = "OFICIALIA_BACKEND_DATA_DIR"
+# The parent's whole configuration as JSON, for its worker processes (internal, not a setting).
+CONFIG_ENV = "OFICIALIA_BACKEND_WORKER_CONFIG"
 
 
 def serve_forever(backend: Backend, host: str, port: int, *, workers: int = 1) -> None:
     if workers <= 1:
+        backend.start_upkeep()
         uvicorn.Server(uvicorn_config(backend, host, port)).run()
         return
     # The parent's backend has migrated the database and created the signing key; the workers
@@ -71,33 +67,36 @@ def serve_forever(backend: Backend, host: str, port: int, *, workers: int = 1) -
 
 
 def environment_of(config: BackendConfig) -> dict[str, str]:
-    """What a worker process needs to rebuild ``config`` (see :func:`config_from_environment`)."""
-    variables = {
-        DATA_DIR_ENV: str(config.data_dir),
-        DATABASE_URL_ENV: config.database_url or "",
-        BLOB_URL_ENV: config.blob_url or "",
-        FAULT_HOOKS_ENV: "1" if config.fault_hooks else "",
-        ABORT_AFTER_FOLIO_ENV: "1" if config.abort_after_folio else "",
-    }
-    return variables
+    """What a worker process needs to rebuild ``config`` (see :func:`config_from_environment`):
+    every field, so a worker runs with the same time zone, limits and upkeep as its parent."""
+    fields: dict[str, object] = {}
+    for name, value in vars(config).items():
+        if isinstance(value, timedelta):
+            fields[name] = {"seconds": value.total_seconds()}
+        elif isinstance(value, Path):
+            fields[name] = str(value)
+        else:
+            fields[name] = value
+    return {CONFIG_ENV: json.dumps(fields)}
 
 
 def config_from_environment() -> BackendConfig:
-    data_dir = os.environ.get(DATA_DIR_ENV)
-    if not data_dir:
-        raise RuntimeError(f"falta {DATA_DIR_ENV} (la carpeta de datos del servidor)")
-    return BackendConfig(
-        data_dir=Path(data_dir),
-        database_url=os.environ.get(DATABASE_URL_ENV) or None,
-        blob_url=os.environ.get(BLOB_URL_ENV) or None,
-        fault_hooks=os.environ.get(FAULT_HOOKS_ENV) == "1",
-        abort_after_folio=os.environ.get(ABORT_AFTER_FOLIO_ENV) == "1",
-    )
+    text = os.environ.get(CONFIG_ENV)
+    if not text:
+        raise RuntimeError(f"falta {CONFIG_ENV} (la configuración del servidor)")
+    fields = json.loads(text)
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            fields[name] = timedelta(seconds=value["seconds"])
+    fields["data_dir"] = Path(fields["data_dir"])
+    return BackendConfig(**fields)
 
 
 def app_from_environment() -> ASGIApp:
     """uvicorn's app factory in each worker process."""
-    return create_asgi(Backend(config_from_environment()))
+    backend = Backend(config_from_environment())
+    backend.start_upkeep()
+    return create_asgi(backend)
 
 
 class ThreadedServer:
