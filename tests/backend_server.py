@@ -177,6 +177,26 @@ def running_workers(
         admin.close()
 
 
+ENGINES = ("sqlite", "estatal")
+
+
+@contextmanager
+def backend_for(
+    engine: str, data_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[BackendServer]:
+    """The reference backend (``sqlite``: one process in this one, SQLite and a folder) or the
+    state one (``estatal``: ``serve-backend --workers 2`` over PostgreSQL and S3, from the
+    session's services of tests/backend_services.py), for suites that must hold on both."""
+    if engine == "sqlite":
+        with running_backend(data_dir) as running:
+            yield running
+        return
+    database_url = request.getfixturevalue("postgres_url")
+    bucket = request.getfixturevalue("s3_bucket")
+    with running_workers(data_dir, database_url, blob_url=bucket.url) as running:
+        yield running
+
+
 @pytest.fixture
 def backend_server(tmp_path: Path) -> Iterator[BackendServer]:
     with running_backend(tmp_path / "servidor") as running:

@@ -6,19 +6,20 @@ the key pinned at enrolment, every stored blob hashes to its name, and no filing
 progress ever went backwards.
 
 The worker runs on a clock the test advances between passes, so backoff delays cost no real
-time; the network faults are real (sockets on 127.0.0.1).
+time; the network faults are real (sockets on 127.0.0.1). It runs against the reference backend
+and against the state one (two uvicorn workers over PostgreSQL and S3), with as many filings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
-import sqlite3
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from mailroom.config import load_settings
 from mailroom.intake import IntakeService
@@ -28,7 +29,7 @@ from mailroom.store import Store
 from sync import enrolment, protocol
 from sync.transport import Transport
 from sync.worker import SyncWorker
-from tests.backend_server import running_backend
+from tests.backend_server import ENGINES, backend_for
 from tests.fault_proxy import PASS, Fault, FaultProxy
 
 FILINGS = 200
@@ -58,11 +59,11 @@ class _Clock:
         return self.instant
 
 
-def _register_all(store: Store, settings, folder: Path) -> list[str]:  # noqa: ANN001
+def _register_all(store: Store, settings, folder: Path, count: int) -> list[str]:  # noqa: ANN001
     folder.mkdir(parents=True, exist_ok=True)
     draw = random.Random(11)
     uuids = []
-    for number in range(FILINGS):
+    for number in range(count):
         pages = []
         for page in range(draw.randint(1, 5)):
             path = folder / f"{number:03d}-{page}.jpg"
@@ -74,7 +75,10 @@ def _register_all(store: Store, settings, folder: Path) -> list[str]:  # noqa: A
     return uuids
 
 
-def test_two_hundred_filings_arrive_exactly_once_through_a_faulty_link(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_filings_arrive_exactly_once_through_a_faulty_link(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     settings = load_settings(
         tmp_path / "equipo",
         clerk="ventanilla1",
@@ -83,7 +87,7 @@ def test_two_hundred_filings_arrive_exactly_once_through_a_faulty_link(tmp_path:
         sync_connect_timeout_seconds=2,
     )
     with (
-        running_backend(tmp_path / "servidor") as backend,
+        backend_for(engine, tmp_path / "servidor", request) as backend,
         FaultProxy(int(backend.url.rsplit(":", 1)[1]), _faults(seed=2026)) as proxy,
         Store(settings.data_dir) as store,
     ):
@@ -94,7 +98,7 @@ def test_two_hundred_filings_arrive_exactly_once_through_a_faulty_link(tmp_path:
             settings.device,
             datetime.now(UTC),
         )
-        uuids = _register_all(store, settings, tmp_path / "hojas")
+        uuids = _register_all(store, settings, tmp_path / "hojas", FILINGS)
 
         clock = _Clock()
         worker = SyncWorker(store, settings, backend_url=proxy.url, now=clock)
@@ -136,20 +140,16 @@ def test_two_hundred_filings_arrive_exactly_once_through_a_faulty_link(tmp_path:
             assert receipt.institutional_folio == row["institutional_folio"]
 
         # Exactly once on the backend, unique folios, the same folio the device holds.
-        server = sqlite3.connect(backend.backend.database_path)
-        stored = server.execute("SELECT uuid, institutional_folio FROM filings").fetchall()
-        assert sorted(u for u, _ in stored) == sorted(uuids)
-        assert len({folio for _, folio in stored}) == FILINGS
-        assert {u: f for u, f in stored} == {u: r["institutional_folio"] for u, r in rows.items()}
+        stored = backend.folios_by_uuid()
+        assert sorted(stored) == sorted(uuids)
+        assert len(set(stored.values())) == FILINGS
+        assert stored == {u: r["institutional_folio"] for u, r in rows.items()}
+        assert backend.sequences_by_office() == {settings.office: list(range(1, FILINGS + 1))}
 
         # Every complete blob on the backend hashes to its name, and each document arrived.
-        complete = [s for (s,) in server.execute("SELECT sha256 FROM blobs WHERE complete = 1")]
-        for sha in complete:
-            data = backend.backend.blobs.final_path(sha).read_bytes()
-            assert hashlib.sha256(data).hexdigest() == sha
+        complete = backend.assert_blobs_hash_to_their_names()
         documents = {r["sha256"] for r in store.reader().query("SELECT sha256 FROM documents")}
         assert documents <= set(complete)
-        server.close()
 
         # Acknowledged progress only ever grew.
         for uuid, values in progress.items():
