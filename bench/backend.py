@@ -478,7 +478,7 @@ def run(options: argparse.Namespace, folder: Path, backends: list[Flavour]) -> N
     shapes = ingest_shapes(options)
     print(f"(b) Subida de archivos: {options.uploads} a la vez, en dos formas")
     ingest: dict[tuple[str, str], float] = {}
-    for shape in shapes:
+    for number, shape in enumerate(shapes, 1):
         chooser = random.Random(17)
         blobs = [
             [chooser.randbytes(shape.blob_bytes) for _ in range(shape.per_upload)]
@@ -486,7 +486,7 @@ def run(options: argparse.Namespace, folder: Path, backends: list[Flavour]) -> N
         ]
         print(f"    {shape.describe(options.uploads)}", flush=True)
         for flavour in backends:
-            with serving(folder, flavour, "archivos") as server:
+            with serving(folder, flavour, f"archivos{number}") as server:
                 rate = ingest[shape.name, flavour.name] = measure_ingest(
                     server, blobs, shape.chunk_bytes
                 )
