@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,12 @@ from mailroom.store import Store
 from sync.server.backend import Backend, BackendConfig
 from sync.server.local_services import PostgresCluster
 from sync.server.serve import ThreadedServer
-from sync.server.verification import VerifyPageConfig, client_key, folio_lookup_sql
+from sync.server.verification import (
+    VerifyPageConfig,
+    client_key,
+    count_hit,
+    folio_lookup_sql,
+)
 from sync.worker import SyncWorker
 from tests.backend_server import BackendServer, running_backend
 from tests.test_receipt import qr_modules_on_page
@@ -382,3 +388,33 @@ def test_on_postgresql_the_same_answers_and_one_limit_across_workers(
         connection.execute("SET enable_seqscan = off")  # a tiny table: ask for the index plan
         plan = connection.execute("EXPLAIN " + folio_lookup_sql("postgresql"), ("x",)).fetchall()
     assert "filings_by_device_folio" in " ".join(str(row[0]) for row in plan)
+
+
+def test_a_burst_at_a_windows_end_and_another_at_the_next_start_stay_under_the_limit(
+    tmp_path: Path,
+) -> None:
+    """Fixed windows would let 2 × limit through around a boundary; the sliding estimate lets
+    the second burst in only as the first one's weight falls, and says when to come back."""
+    config = VerifyPageConfig(limit=10, window_seconds=600)
+    backend = Backend(BackendConfig(data_dir=tmp_path / "servidor"))
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a window boundary (600 s divides it)
+
+    def burst(at: datetime, count: int) -> list[bool]:
+        with backend.connect() as connection:
+            return [count_hit(connection, "198.51.100.4", at, config).allowed for _ in range(count)]
+
+    try:
+        assert burst(start + timedelta(seconds=590), 10) == [True] * 10
+        just_after = burst(start + timedelta(seconds=610), 10)
+        assert just_after == [False] * 10  # the first burst still weighs 10 × 590/600
+        with backend.connect() as connection:
+            refused = count_hit(connection, "198.51.100.4", start + timedelta(seconds=610), config)
+        assert not refused.allowed and 600 < refused.retry_after_seconds <= 1200
+        # Another client is not touched; the first is let in again when it was told to come back.
+        with backend.connect() as connection:
+            other = count_hit(connection, "203.0.113.9", start + timedelta(seconds=611), config)
+        assert other.allowed
+        later = start + timedelta(seconds=610 + refused.retry_after_seconds)
+        assert burst(later, 1) == [True]
+    finally:
+        backend.close()

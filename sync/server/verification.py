@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ class VerifiedAcuse:
 @dataclass(frozen=True)
 class RateDecision:
     allowed: bool
-    retry_after_seconds: int  # until the current window ends (meaningful when refused)
+    retry_after_seconds: int  # until one more lookup would be allowed (when refused)
 
 
 def _folio_expression(dialect: str) -> str:
@@ -168,11 +169,15 @@ def client_key(peer: str | None, headers: Mapping[str, str], config: VerifyPageC
 def count_hit(
     connection: Connection, client: str, now: datetime, config: VerifyPageConfig
 ) -> RateDecision:
-    """Count one lookup by ``client`` in the current fixed window; refuse past the limit."""
+    """Count one lookup by ``client`` and refuse past the limit, over a sliding window: the
+    current fixed window's hits plus the previous one's, weighted by how much of it still lies
+    within the last ``window_seconds`` (so a burst at a window's end and another at the next
+    one's start cannot reach twice the limit)."""
     moment = int(now.timestamp())
-    window = moment - moment % config.window_seconds
+    size = config.window_seconds
+    window = moment - moment % size
 
-    def bump(tx: Connection) -> int:
+    def bump(tx: Connection) -> tuple[int, int]:
         hits = int(
             tx.execute(
                 "INSERT INTO verification_hits (client, window_start, hits) VALUES (?, ?, 1) "
@@ -181,12 +186,26 @@ def count_hit(
                 (client, window),
             ).fetchone()[0]
         )
-        if hits == 1:  # a client's first lookup in a window sweeps the finished windows
-            tx.execute("DELETE FROM verification_hits WHERE window_start < ?", (window,))
-        return hits
+        if hits == 1:  # a client's first lookup in a window sweeps the windows no one weighs
+            tx.execute("DELETE FROM verification_hits WHERE window_start < ?", (window - size,))
+        previous = tx.execute(
+            "SELECT hits FROM verification_hits WHERE client = ? AND window_start = ?",
+            (client, window - size),
+        ).fetchone()
+        return hits, int(previous[0]) if previous else 0
 
-    hits = connection.write(bump)
-    return RateDecision(
-        allowed=hits <= config.limit,
-        retry_after_seconds=window + config.window_seconds - moment,
-    )
+    hits, previous = connection.write(bump)
+    elapsed = moment - window
+    if hits + previous * (size - elapsed) / size <= config.limit:
+        return RateDecision(allowed=True, retry_after_seconds=0)
+    return RateDecision(False, _seconds_to_room(hits, previous, elapsed, size, config.limit))
+
+
+def _seconds_to_room(hits: int, previous: int, elapsed: int, size: int, limit: int) -> int:
+    """When one more lookup would be allowed: later in this window, once the previous window's
+    weight has fallen enough, or else in the next one, once this window's has."""
+    room = limit - hits - 1
+    if room >= 0 and previous > 0:
+        return max(1, math.ceil(size - room * size / previous - elapsed))
+    in_next = size * (1 - (limit - 1) / hits) if hits else 0.0
+    return max(1, math.ceil(size - elapsed + max(0.0, in_next)))
