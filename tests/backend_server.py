@@ -17,6 +17,9 @@ Tokens and marks go through the same functions as ``oficialia backend token`` an
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +37,8 @@ class BackendServer:
         self.backend = backend
         self.url = url
         self.data_dir = backend.config.data_dir
+        self.supervisor_pid: int | None = None  # serve-backend's process, for running_workers
+        self.port = int(url.rsplit(":", 1)[1])
 
     @property
     def public_key_b64(self) -> str:
@@ -153,9 +158,6 @@ def running_workers(
     """``oficialia serve-backend --workers N`` over PostgreSQL (and S3 when ``blob_url``) as a
     child process on 127.0.0.1, and an in-process admin on the same data; its log is
     ``data_dir``'s sibling ``<name>.log``."""
-    import os
-    import sys
-
     admin = Backend(BackendConfig(data_dir=data_dir, database_url=database_url, blob_url=blob_url))
     port = free_port()
     environment = {
@@ -171,8 +173,10 @@ def running_workers(
     command += extra or []
     log_path = data_dir.with_name(data_dir.name + ".log")
     try:
-        with served_process(command, log_path, port, environment) as url:
-            yield BackendServer(admin, url)
+        with served_child(command, log_path, port, environment) as process:
+            running = BackendServer(admin, f"http://127.0.0.1:{port}")
+            running.supervisor_pid = process.pid
+            yield running
     finally:
         admin.close()
 
@@ -215,7 +219,16 @@ def served_process(
 ) -> Iterator[str]:
     """``command`` (an ``oficialia serve-backend`` on ``port``) as a child process, once it answers
     ``/ping``; its URL. Stopped (terminated, then killed) at the end; its output in ``log_path``."""
-    import subprocess
+    with served_child(command, log_path, port, env):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def served_child(
+    command: list[str], log_path: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """As :func:`served_process`, yielding the child process (uvicorn's supervisor when
+    ``--workers`` > 1; its workers are :func:`worker_pids`)."""
     import time
 
     import requests
@@ -239,7 +252,7 @@ def served_process(
                     "El servidor no arrancó:\n" + log_path.read_text(errors="replace")[-3000:]
                 )
             time.sleep(0.1)
-        yield url
+        yield process
     finally:
         process.terminate()
         try:
@@ -247,3 +260,40 @@ def served_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def worker_pids(supervisor: int) -> list[int]:
+    """The worker processes uvicorn's supervisor ``supervisor`` runs now (Linux): its children
+    started by multiprocessing's spawn (not its resource tracker)."""
+    workers = []
+    for child in Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split():
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        if b"spawn_main" in command:
+            workers.append(int(child))
+    return sorted(workers)
+
+
+def connections_by_process(pids: list[int], port: int) -> dict[int, int]:
+    """How many established TCP connections to ``port`` each of ``pids`` holds open (Linux):
+    which worker processes accepted clients."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])  # the socket's inode
+    counts = {}
+    for pid in pids:
+        sockets = 0
+        for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(descriptor)
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:[") and target[8:-1] in established:
+                sockets += 1
+        counts[pid] = sockets
+    return counts

@@ -13,7 +13,9 @@ import os
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,40 @@ import requests
 from sync import protocol
 from sync.server import database, filings, sql
 from sync.server.backend import Backend, BackendConfig
-from tests.backend_server import running_backend, running_workers
+from tests.backend_server import (
+    BackendServer,
+    connections_by_process,
+    running_backend,
+    running_workers,
+    worker_pids,
+)
 from tests.test_backend import Device
 
 V1 = protocol.API_PREFIX
 FILINGS = int(os.environ.get("OFICIALIA_PRUEBA_ESCRITOS", "20"))
 TWINS = 8
+
+
+@contextmanager
+def served_by(server: BackendServer) -> Iterator[dict[int, int]]:
+    """While the block runs, the most client connections each worker process held at once."""
+    assert server.supervisor_pid is not None
+    seen: dict[int, int] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            pids = worker_pids(server.supervisor_pid or 0)
+            for pid, count in connections_by_process(pids, server.port).items():
+                seen[pid] = max(seen.get(pid, 0), count)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        sampler.join()
 
 
 _sessions = threading.local()
@@ -60,8 +90,9 @@ def test_identical_puts_through_two_workers_make_one_filing_and_the_same_receipt
         manifests = [(offices[n % 2], offices[n % 2].manifest([sha])) for n in range(FILINGS)]
         calls = [pair for pair in manifests for _ in range(TWINS)]
         random.Random(17).shuffle(calls)
-        with ThreadPoolExecutor(max_workers=16) as pool:
+        with served_by(server) as serving, ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(pool.map(lambda pair: (pair[1]["uuid"], put_filing(*pair)), calls))
+        assert len(serving) == 2 and all(serving.values()), serving  # both workers took clients
 
         by_filing: dict[str, list[requests.Response]] = {}
         for filing_uuid, answer in answers:
