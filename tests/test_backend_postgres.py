@@ -4,7 +4,7 @@ used to give for free (sync/server/filings.py's docstring), proven against the r
 ``oficialia serve-backend --workers 2 --database-url …`` runs as a child process on 127.0.0.1;
 the test process administers the same database in-process (tokens, marks), as
 ``oficialia backend …`` does. The core protocol tests run on both engines in tests/test_backend.py
-(``both_engines``). Sizes are CI-sized; ``OFICIALIA_PRUEBA_ESCRITOS=200`` runs the full proof.
+(``both_engines``). 200 filings, the full proof (``OFICIALIA_PRUEBA_ESCRITOS`` changes it).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from tests.backend_server import (
 from tests.test_backend import Device
 
 V1 = protocol.API_PREFIX
-FILINGS = int(os.environ.get("OFICIALIA_PRUEBA_ESCRITOS", "20"))
+FILINGS = int(os.environ.get("OFICIALIA_PRUEBA_ESCRITOS", "200"))
 TWINS = 8
 
 
