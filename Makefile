@@ -74,6 +74,7 @@ bench: setup
 	$(BIN)/python bench/permissions.py
 	$(BIN)/python bench/backend.py
 	$(BIN)/python bench/migrate.py
+	$(BIN)/python bench/workers_killed.py
 
 # The clerk's main screens as PNG at 1366×768 (README «Capturas de pantalla»), from a fresh demo
 # profile in a temporary folder, and every kiosk screen at 1920×1080 (README «Capturas de pantalla

@@ -292,7 +292,8 @@ def test_the_rate_limit_holds_across_workers_and_says_when_to_come_back(
     assert "Demasiadas consultas" in text and "Vuelva a intentar en" in text
     assert scenario.institutional_folio not in text
     refused = requests.get(scenario.qr_url, timeout=10)
-    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 600
+    # Sliding window: at most the rest of this window and most of the next.
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 1200
     # Another client, as the reverse proxy in front reports it, still gets its answer.
     other = requests.get(
         scenario.qr_url.replace(scenario.backend.url, scenario.second_worker_url),

@@ -44,7 +44,7 @@ from sync.server.objects import (
 # blob before answering 409 (the device then sends the chunk again).
 FINISH_WAIT = 20.0
 FINISH_POLL = 0.1
-RENEW_EVERY = 64 * 1024 * 1024  # bytes assembled between lease renewals
+RENEW_SECONDS = 5.0  # assembling, the lease (uploads.FINISH_LEASE) is renewed this often
 PREFETCH = 4  # staged chunks read ahead while assembling (at most 4 × MAX_CHUNK in memory)
 RECENT_BYTES = 128 * 1024 * 1024  # staged chunks a worker keeps in memory for assembling
 
@@ -275,14 +275,13 @@ class BlobStore:
         self, sha256: str, staged: list[uploads.Chunk], assembly: Assembly
     ) -> hashlib._Hash:
         whole = hashlib.sha256()
-        since_renewal = 0
-        for chunk, data in zip(staged, self._prefetched(sha256, staged), strict=True):
+        renewed = time.monotonic()
+        for data in self._prefetched(sha256, staged):
             whole.update(data)
             assembly.write(data)
-            since_renewal += chunk.end - chunk.start
-            if since_renewal >= RENEW_EVERY:
+            if time.monotonic() - renewed >= RENEW_SECONDS:
                 self.database.write(lambda tx: uploads.renew_lease(tx, sha256))
-                since_renewal = 0
+                renewed = time.monotonic()
         return whole
 
     def _prefetched(self, sha256: str, staged: list[uploads.Chunk]) -> Iterator[bytes]:

@@ -19,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 from sync.server import sql
 from sync.server.errors import BackendError
 
-# How long a worker assembling a blob keeps others off it without renewing (it renews as it
-# goes); a worker that died mid-assembly delays the blob by at most this.
-FINISH_LEASE = timedelta(seconds=60)
+# How long a worker assembling a blob keeps others off it without renewing (it renews every
+# few seconds as it goes, blobs.RENEW_SECONDS); a worker that died mid-assembly delays the blob
+# by at most this, after which the device's next try of the last chunk assembles it anew.
+FINISH_LEASE = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
