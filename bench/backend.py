@@ -51,9 +51,9 @@ import requests  # noqa: E402
 
 from sync import protocol  # noqa: E402
 from sync.server.backend import Backend, BackendConfig  # noqa: E402
-from sync.server.local_processes import LocalServiceError  # noqa: E402
 from sync.server.local_services import PostgresCluster, SeaweedS3  # noqa: E402
 from tests.backend_server import BackendServer, free_port, served_process  # noqa: E402
+from tests.backend_services import bucket_url  # noqa: E402
 from tests.test_backend import Device  # noqa: E402
 from tests.test_backend_postgres import put_filing  # noqa: E402
 
@@ -88,8 +88,7 @@ class Services:
 
     def bucket(self, phase: str) -> str:
         name = self.seaweed.create_bucket(f"bench-{phase.replace('_', '-')}")
-        host = self.seaweed.endpoint_url.removeprefix("http://")
-        return f"s3+http://{self.seaweed.access_key}:{self.seaweed.secret_key}@{host}/{name}"
+        return bucket_url(self.seaweed, name)
 
 
 def flavours(services: Services, workers: int) -> list[Flavour]:
@@ -436,27 +435,16 @@ def arguments() -> argparse.Namespace:
 
 
 def main() -> None:
-    from firstpaint import work_folder  # bench/ is on the path when run as a script
+    from state_services import with_state_services  # bench/ is on the path as a script
 
     options = arguments()
-    try:
-        with (
-            work_folder(options.work_dir, "backend") as folder,
-            PostgresCluster(folder / "postgresql") as postgres,
-            SeaweedS3(folder / "seaweedfs") as seaweed,
-        ):
-            print(
-                f"PostgreSQL listo en {postgres.startup_seconds:.1f} s, "
-                f"SeaweedFS en {seaweed.startup_seconds:.1f} s ({folder}).",
-                flush=True,
-            )
-            run(options, folder, flavours(Services(postgres, seaweed), options.workers))
-    except (LocalServiceError, ImportError) as error:
-        print(f"No se pudo medir: {error}")
-        print(
-            "Hacen falta PostgreSQL (make system-packages) y el extra «server» (make setup); "
-            "como root, la carpeta de trabajo (--work-dir) debe estar al alcance de oficialia-pg."
-        )
+    with_state_services(
+        options.work_dir,
+        "backend",
+        lambda folder, postgres, seaweed: run(
+            options, folder, flavours(Services(postgres, seaweed), options.workers)
+        ),
+    )
 
 
 def run(options: argparse.Namespace, folder: Path, backends: list[Flavour]) -> None:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from sync.server import migrate, sql  # noqa: E402
 from sync.server.backend import Backend, BackendConfig  # noqa: E402
-from sync.server.local_processes import LocalServiceError  # noqa: E402
 from sync.server.local_services import PostgresCluster, SeaweedS3  # noqa: E402
 from sync.server.objects import blob_key  # noqa: E402
+from tests.backend_services import bucket_url  # noqa: E402
 
 OFFICES = ("OPM", "TES", "OBP", "DUR")
 
@@ -149,52 +149,43 @@ def same(folder: Path, database_url: str) -> bool:
 
 
 def main() -> None:
-    from firstpaint import work_folder  # bench/ is on the path when run as a script
+    from state_services import with_state_services  # bench/ is on the path as a script
 
     options = arguments()
-    try:
-        with (
-            work_folder(options.work_dir, "migrate") as folder,
-            PostgresCluster(folder / "postgresql") as postgres,
-            SeaweedS3(folder / "seaweedfs") as seaweed,
-        ):
-            source = folder / "origen"
-            started = time.monotonic()
-            generate(source, options.filings, options.blobs, options.blob_kib)
-            print(
-                f"Origen: {options.filings} escritos y {options.blobs} archivos de "
-                f"{options.blob_kib} KiB generados en {time.monotonic() - started:.1f} s."
-            )
-            database_url = postgres.create_database("bench_migrar")
-            bucket = seaweed.create_bucket("bench-migrar")
-            host = seaweed.endpoint_url.removeprefix("http://")
-            blob_url = f"s3+http://{seaweed.access_key}:{seaweed.secret_key}@{host}/{bucket}"
-            argv = command(source, database_url, blob_url, options.lote)
 
-            killed_after_first_filings(argv)
-            started = time.monotonic()
-            finished = subprocess.run(argv, capture_output=True, text=True, check=False)
-            seconds = time.monotonic() - started
-            print(finished.stdout.strip())
-            rows = options.filings * 3.1  # filings, their revisions (1.1 each), changes
-            megabytes = options.blobs * options.blob_kib / 1024
-            print(
-                f"Copia reanudada tras matarla: {seconds:.1f} s (≈ {rows / seconds:.0f} filas/s, "
-                f"{megabytes / seconds:.1f} MB/s de archivos), salida {finished.returncode}."
-            )
-            started = time.monotonic()
-            again = subprocess.run(argv, capture_output=True, text=True, check=False)
-            print(
-                f"Segunda ejecución: {time.monotonic() - started:.1f} s; "
-                + ("sin nada que copiar" if "Nada que copiar" in again.stdout else again.stdout)
-            )
-            print("PASS" if same(source, database_url) else "FAIL", "— destino igual al origen")
-    except (LocalServiceError, ImportError) as error:
-        print(f"No se pudo medir: {error}")
+    def measure(folder: Path, postgres: PostgresCluster, seaweed: SeaweedS3) -> None:
+        source = folder / "origen"
+        started = time.monotonic()
+        generate(source, options.filings, options.blobs, options.blob_kib)
         print(
-            "Hacen falta PostgreSQL (make system-packages) y el extra «server» (make setup); "
-            "como root, la carpeta de trabajo (--work-dir) debe estar al alcance de oficialia-pg."
+            f"Origen: {options.filings} escritos y {options.blobs} archivos de "
+            f"{options.blob_kib} KiB generados en {time.monotonic() - started:.1f} s."
         )
+        database_url = postgres.create_database("bench_migrar")
+        bucket = seaweed.create_bucket("bench-migrar")
+        blob_url = bucket_url(seaweed, bucket)
+        argv = command(source, database_url, blob_url, options.lote)
+
+        killed_after_first_filings(argv)
+        started = time.monotonic()
+        finished = subprocess.run(argv, capture_output=True, text=True, check=False)
+        seconds = time.monotonic() - started
+        print(finished.stdout.strip())
+        rows = options.filings * 3.1  # filings, their revisions (1.1 each), changes
+        megabytes = options.blobs * options.blob_kib / 1024
+        print(
+            f"Copia reanudada tras matarla: {seconds:.1f} s (≈ {rows / seconds:.0f} filas/s, "
+            f"{megabytes / seconds:.1f} MB/s de archivos), salida {finished.returncode}."
+        )
+        started = time.monotonic()
+        again = subprocess.run(argv, capture_output=True, text=True, check=False)
+        print(
+            f"Segunda ejecución: {time.monotonic() - started:.1f} s; "
+            + ("sin nada que copiar" if "Nada que copiar" in again.stdout else again.stdout)
+        )
+        print("PASS" if same(source, database_url) else "FAIL", "— destino igual al origen")
+
+    with_state_services(options.work_dir, "migrate", measure)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sync.server.local_processes import LocalServiceError  # noqa: E402
-from sync.server.local_services import PostgresCluster, SeaweedS3  # noqa: E402
 from tests.test_backend_workers_killed import run_with_kills  # noqa: E402
 
 
@@ -45,38 +43,26 @@ def arguments() -> argparse.Namespace:
 
 
 def main() -> int:
-    from firstpaint import work_folder  # bench/ is on the path when run as a script
+    from state_services import with_state_services  # bench/ is on the path as a script
 
     options = arguments()
-    try:
-        with (
-            work_folder(options.work_dir, "workers_killed") as folder,
-            PostgresCluster(folder / "postgresql") as postgres,
-            SeaweedS3(folder / "seaweedfs") as seaweed,
-        ):
-            print(
-                f"PostgreSQL listo en {postgres.startup_seconds:.1f} s, "
-                f"SeaweedFS en {seaweed.startup_seconds:.1f} s ({folder}).",
-                flush=True,
-            )
-            outcome = run_with_kills(
-                folder / "corrida",
-                postgres.create_database("bench_muertes"),
-                seaweed,
-                seaweed.create_bucket("bench-muertes"),
-                devices=options.devices,
-                filings=options.filings,
-                seconds=options.seconds,
-                workers=options.workers,
-                seed=options.seed,
-                say=lambda line: print(line, flush=True),
-            )
-    except (LocalServiceError, ImportError) as error:
-        print(f"No se pudo medir: {error}")
-        print(
-            "Hacen falta PostgreSQL (make system-packages) y el extra «server» (make setup); "
-            "como root, la carpeta de trabajo (--work-dir) debe estar al alcance de oficialia-pg."
-        )
+    outcome = with_state_services(
+        options.work_dir,
+        "workers_killed",
+        lambda folder, postgres, seaweed: run_with_kills(
+            folder / "corrida",
+            postgres.create_database("bench_muertes"),
+            seaweed,
+            seaweed.create_bucket("bench-muertes"),
+            devices=options.devices,
+            filings=options.filings,
+            seconds=options.seconds,
+            workers=options.workers,
+            seed=options.seed,
+            say=lambda line: print(line, flush=True),
+        ),
+    )
+    if outcome is None:
         return 1
     print(f"Barrido: {outcome.swept}; pasada más lenta {outcome.slowest_pass:.1f} s")
     print(outcome.report())

@@ -25,6 +25,7 @@ from sync.server.backend import Backend, BackendConfig
 from sync.server.blobs import ChunkResult
 from sync.server.errors import BackendError
 from sync.server.objects import PART_SIZE, STAGING_PREFIX, ObjectStore, blob_key
+from tests.backend_server import BackendServer
 from tests.backend_services import S3Bucket
 
 MiB = 1024 * 1024
@@ -78,6 +79,18 @@ def put(worker: Backend, data: bytes, start: int, end: int, sha: str = "") -> Ch
         hashlib.sha256(chunk).hexdigest(),
         chunk,
     )
+
+
+def enrolled_headers(server: BackendServer, office: str = "OPM") -> dict[str, str]:
+    """A device enrolled over HTTP: the header its requests carry."""
+    import requests
+
+    enrolled = requests.post(
+        f"{server.url}/v1/devices/enroll",
+        json={"token": server.enrolment_token(office), "device_code": "C01"},
+        timeout=10,
+    ).json()
+    return {"Authorization": f"Bearer {enrolled['credential']}"}
 
 
 def upload(worker: Backend, data: bytes, chunk: int) -> ChunkResult:
@@ -307,12 +320,7 @@ def test_a_device_uploads_over_http_into_postgresql_and_s3_as_before(
     with running_backend(
         tmp_path / "servidor", database_url=postgres_url, blob_url=s3_bucket.url
     ) as server:
-        enrolled = requests.post(
-            f"{server.url}/v1/devices/enroll",
-            json={"token": server.enrolment_token("OPM"), "device_code": "C01"},
-            timeout=10,
-        ).json()
-        auth = {"Authorization": f"Bearer {enrolled['credential']}"}
+        auth = enrolled_headers(server)
         data = os.urandom(2 * MiB + 1)
         sha = hashlib.sha256(data).hexdigest()
 
@@ -381,12 +389,7 @@ def test_the_served_backend_sweeps_abandoned_uploads_by_itself(
     with running_workers(
         tmp_path / "servidor", postgres_url, blob_url=s3_bucket.url, extra=upkeep
     ) as server:
-        enrolled = requests.post(
-            f"{server.url}/v1/devices/enroll",
-            json={"token": server.enrolment_token("OPM"), "device_code": "C01"},
-            timeout=10,
-        ).json()
-        auth = {"Authorization": f"Bearer {enrolled['credential']}"}
+        auth = enrolled_headers(server)
 
         def send(data: bytes, start: int, end: int) -> int:
             headers = {
