@@ -44,7 +44,10 @@ def frozen_heap() -> Iterator[None]:
     that measure pauses of the GUI thread: one full collection over what this long process holds
     (the app's modules and what earlier tests left behind) took 100-250 ms on whichever thread ran
     it once the UI tests had run (measured with a gc callback), a pause the app does not have.
-    Unfrozen afterwards, so what becomes garbage later can still be collected."""
+    Unfrozen afterwards, so what becomes garbage later can still be collected. The disk is
+    flushed first too: the writes earlier tests left to the kernel (a PostgreSQL or SeaweedFS
+    test writes hundreds of MB) would otherwise be written back during the measurement."""
+    os.sync()
     gc.collect()
     gc.freeze()
     yield

@@ -472,7 +472,9 @@ def test_workers_and_the_store_killed_during_a_run_lose_and_repeat_nothing(
     seaweed.start()
     try:
         bucket = seaweed.create_bucket("muertes")
-        outcome = run_with_kills(tmp_path, postgres_url, seaweed, bucket, say=print)
+        outcome = run_with_kills(
+            tmp_path, postgres_url, seaweed, bucket, filings=12, seconds=20, say=print
+        )
     finally:
         seaweed.stop()
     print(f"barrido: {outcome.swept}; pasada más lenta {outcome.slowest_pass:.1f} s")

@@ -36,7 +36,7 @@ TRIALS = int(os.environ.get("OFICIALIA_SYNC_CRASH_TRIALS", "50"))
 # Filings and kills per backend. The state backend's run is CI-sized (its servers start as child
 # processes and it runs after the reference's); OFICIALIA_SYNC_CRASH_ESTATAL=50 runs it at the
 # reference's size.
-ESTATAL = int(os.environ.get("OFICIALIA_SYNC_CRASH_ESTATAL", "20"))
+ESTATAL = int(os.environ.get("OFICIALIA_SYNC_CRASH_ESTATAL", "15"))
 SIZES = {"sqlite": (50, TRIALS), "estatal": (ESTATAL, min(TRIALS, ESTATAL))}
 TIME_BOUND_SECONDS = 180
 THROTTLE = Fault("throttle", rate=200_000)  # bytes per second per connection: a slow link
