@@ -269,7 +269,7 @@ def _wrapped() -> Iterator[None]:
         raise wrapper(error.message, code=error.code) from error
 
 
-# ``oficialia backend reconciliar`` (helper "blobs", issue 17) ------------------------------------
+# ``oficialia backend reconciliar`` ---------------------------------------------------------------
 
 
 def add_reconcile_command(
@@ -338,7 +338,7 @@ def cmd_reconcile(args: argparse.Namespace, store: None, settings: Settings) -> 
     return 1 if found.missing_objects or kept else 0
 
 
-# ``oficialia backend migrar`` (helper "migrate", issue 17) ----------------------------------------
+# ``oficialia backend migrar`` --------------------------------------------------------------------
 
 
 def add_migrate_command(
