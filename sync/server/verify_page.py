@@ -17,25 +17,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from mailroom.receipt.spanish import MONTHS, utc_offset
 from sync.server import verification
 from sync.server.backend import Backend
 from sync.server.verification import RateDecision, VerifiedAcuse, VerifyPageConfig
 
 PAGE_PATH = "/acuse"
-MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
 STATUS_TEXT = {
     "recibida": "Recibido; aún no se turna al área que lo atiende",
     "turnada": "Turnado al área que lo atiende",
@@ -206,5 +193,6 @@ def spoken_time(moment: datetime) -> str:
 
 
 def _clock(moment: datetime) -> str:
-    offset = moment.strftime("%z")
-    return f"{moment:%H:%M} (UTC{offset[:3]}:{offset[3:]})" if offset else f"{moment:%H:%M}"
+    """``10:30 (UTC-06:00)``, or ``10:30`` for a moment without a time zone."""
+    time = f"{moment:%H:%M}"
+    return time if moment.utcoffset() is None else f"{time} ({utc_offset(moment)})"
